@@ -1,0 +1,22 @@
+# Writes OUT, a C file holding every migration in SQL_DIR (NNN_name.sql) as a
+# byte array, sorted by number. Run with cmake -P at build time, so the
+# daemon carries its schema and never depends on where sql/ is installed.
+file(GLOB files "${SQL_DIR}/[0-9][0-9][0-9]_*.sql")
+list(SORT files)
+set(body "/* Generated from sql/ by cmake/embed_sql.cmake; do not edit. */\n")
+string(APPEND body "#include \"daemon/migrate.h\"\n\n")
+set(table "")
+set(i 0)
+foreach(f IN LISTS files)
+  get_filename_component(name "${f}" NAME)
+  string(SUBSTRING "${name}" 0 3 num)
+  math(EXPR version "${num}")
+  file(READ "${f}" hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND body "static const char s_sql_${i}[] = {${bytes}0x00};\n")
+  string(APPEND table "    {${version}, \"${name}\", s_sql_${i}},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND body "\nconst pl_migration_t pl_migrations[] = {\n${table}    {0, 0, 0},\n};\n")
+file(WRITE "${OUT}.tmp" "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.tmp" "${OUT}")
