@@ -351,10 +351,11 @@ static void s_on_message(pl_zsock_t *zs, zmq_msg_t *parts, size_t count, int tru
     (void)zs;
     pl_broker_t *broker = arg;
     /* parts[0] is the peer identity added by ROUTER. Everything up to the
-     * last empty frame is envelope (REQ, or DEALER sending REQ's envelope);
-     * without an empty frame the peer is a bare DEALER. */
+     * first empty frame is envelope (REQ, or DEALER sending REQ's envelope;
+     * routing frames are never empty); without an empty frame the peer is a
+     * bare DEALER. */
     size_t delim = 0;
-    for (size_t i = count; i-- > 1;) {
+    for (size_t i = 1; i < count; i++) {
         if (zmq_msg_size(&parts[i]) == 0) {
             delim = i;
             break;

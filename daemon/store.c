@@ -569,6 +569,9 @@ static void s_batch_done(pl_store_t *store, s_batch_t *batch)
 
 static void s_read_results(pl_store_t *store)
 {
+    if (!store->conn) {
+        return;
+    }
     if (!PQconsumeInput(store->conn)) {
         s_disconnect_conn_error(store);
         return;

@@ -1,0 +1,336 @@
+#include "client/client.h"
+
+#include "common/pl_time.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+struct pl_client {
+    void *socket;
+};
+
+pl_client_t *pl_client_new(void *ctx, const char *endpoint, pl_err_t *err)
+{
+    pl_client_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        pl_err_set(err, PL_ENOMEM, "no_memory", NULL, "out of memory");
+        return NULL;
+    }
+    self->socket = zmq_socket(ctx, ZMQ_DEALER);
+    if (!self->socket) {
+        pl_err_set(err, PL_EIO, "zmq", NULL, "cannot create socket: %s", zmq_strerror(zmq_errno()));
+        free(self);
+        return NULL;
+    }
+    /* Linger 0: a command that gives up must exit at once, not wait to flush. */
+    int linger = 0;
+    zmq_setsockopt(self->socket, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_connect(self->socket, endpoint) != 0) {
+        int e = zmq_errno();
+        int code = (e == EINVAL || e == EPROTONOSUPPORT || e == ENOCOMPATPROTO) ? PL_EINVAL : PL_EIO;
+        if (code == PL_EINVAL) {
+            pl_err_set(err, code, "connect", NULL,
+                       "invalid endpoint '%s' (%s); expected e.g. " PL_CLIENT_DEFAULT_ENDPOINT,
+                       endpoint, zmq_strerror(e));
+        } else {
+            pl_err_set(err, code, "connect", NULL, "cannot connect to %s: %s", endpoint,
+                       zmq_strerror(e));
+        }
+        zmq_close(self->socket);
+        free(self);
+        return NULL;
+    }
+    return self;
+}
+
+void pl_client_destroy(pl_client_t **self_p)
+{
+    if (!self_p || !*self_p) {
+        return;
+    }
+    zmq_close((*self_p)->socket);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+void *pl_client_socket(pl_client_t *self)
+{
+    return self->socket;
+}
+
+int pl_client_send(pl_client_t *self, const char *data, size_t size, pl_err_t *err)
+{
+    /* Once the first part of a message is accepted, libzmq accepts the rest. */
+    if (zmq_send(self->socket, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+        int e = zmq_errno();
+        if (e == EAGAIN) {
+            return PL_EAGAIN;
+        }
+        return pl_err_set(err, PL_EIO, "zmq", NULL, "cannot send: %s", zmq_strerror(e));
+    }
+    if (zmq_send(self->socket, data, size, ZMQ_DONTWAIT) < 0) {
+        return pl_err_set(err, PL_EIO, "zmq", NULL, "cannot send: %s",
+                          zmq_strerror(zmq_errno()));
+    }
+    return 0;
+}
+
+/* Reads the remaining parts of a message so that the next recv starts clean. */
+static void s_drain_parts(void *socket)
+{
+    int more = 1;
+    size_t more_size = sizeof more;
+    while (zmq_getsockopt(socket, ZMQ_RCVMORE, &more, &more_size) == 0 && more) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        zmq_msg_recv(&part, socket, ZMQ_DONTWAIT);
+        zmq_msg_close(&part);
+    }
+}
+
+static int s_parse_reply(const char *text, size_t size, json_t **reply_p, pl_err_t *err)
+{
+    json_error_t jerr;
+    json_t *reply = json_loadb(text, size, JSON_REJECT_DUPLICATES, &jerr);
+    if (!reply) {
+        return pl_err_set(err, PL_EPROTO, "bad_reply", NULL,
+                          "malformed reply: %s at byte %d", jerr.text, jerr.position);
+    }
+    if (!json_is_object(reply) || !json_is_boolean(json_object_get(reply, "ok"))) {
+        json_decref(reply);
+        return pl_err_set(err, PL_EPROTO, "bad_reply", NULL,
+                          "malformed reply: not an object with a boolean \"ok\"");
+    }
+    *reply_p = reply;
+    return 0;
+}
+
+int pl_client_recv(pl_client_t *self, json_t **reply_p, char **text_p, pl_err_t *err)
+{
+    zmq_msg_t delim;
+    zmq_msg_init(&delim);
+    if (zmq_msg_recv(&delim, self->socket, ZMQ_DONTWAIT) < 0) {
+        int e = zmq_errno();
+        zmq_msg_close(&delim);
+        if (e == EAGAIN) {
+            return PL_EAGAIN;
+        }
+        return pl_err_set(err, PL_EIO, "zmq", NULL, "cannot receive: %s", zmq_strerror(e));
+    }
+    /* A reply is exactly two frames: the empty delimiter, then the JSON. */
+    bool ok_delim = zmq_msg_size(&delim) == 0 && zmq_msg_more(&delim);
+    zmq_msg_close(&delim);
+    if (!ok_delim) {
+        s_drain_parts(self->socket);
+        return pl_err_set(err, PL_EPROTO, "bad_envelope", NULL,
+                          "malformed reply: no empty delimiter frame");
+    }
+    zmq_msg_t body;
+    zmq_msg_init(&body);
+    if (zmq_msg_recv(&body, self->socket, ZMQ_DONTWAIT) < 0) {
+        int e = zmq_errno();
+        zmq_msg_close(&body);
+        return pl_err_set(err, PL_EIO, "zmq", NULL, "cannot receive: %s", zmq_strerror(e));
+    }
+    if (zmq_msg_more(&body)) {
+        zmq_msg_close(&body);
+        s_drain_parts(self->socket);
+        return pl_err_set(err, PL_EPROTO, "bad_envelope", NULL,
+                          "malformed reply: more than one frame after the delimiter");
+    }
+    const char *data = zmq_msg_data(&body);
+    size_t size = zmq_msg_size(&body);
+    json_t *reply = NULL;
+    int rc = s_parse_reply(data, size, &reply, err);
+    if (rc == 0 && text_p) {
+        char *text = malloc(size + 1);
+        if (!text) {
+            json_decref(reply);
+            reply = NULL;
+            rc = pl_err_set(err, PL_ENOMEM, "no_memory", NULL, "out of memory");
+        } else {
+            memcpy(text, data, size);
+            text[size] = '\0';
+            *text_p = text;
+        }
+    }
+    zmq_msg_close(&body);
+    if (rc == 0) {
+        *reply_p = reply;
+    }
+    return rc;
+}
+
+/* Waits for `events` on the client's socket until `deadline` (monotonic usec). */
+static int s_wait(pl_client_t *self, short events, pl_usec_t deadline, pl_err_t *err)
+{
+    for (;;) {
+        pl_usec_t now = pl_monotonic_usec();
+        if (now >= deadline) {
+            return PL_EAGAIN;
+        }
+        zmq_pollitem_t item = {.socket = self->socket, .events = events};
+        long wait_ms = (long)((deadline - now + 999) / 1000);
+        int n = zmq_poll(&item, 1, wait_ms);
+        if (n < 0) {
+            int e = zmq_errno();
+            if (e == EINTR) {
+                continue;
+            }
+            return pl_err_set(err, PL_EIO, "zmq", NULL, "cannot poll: %s", zmq_strerror(e));
+        }
+        if (n > 0 && (item.revents & events)) {
+            return 0;
+        }
+    }
+}
+
+int pl_client_request(pl_client_t *self, const json_t *request, int timeout_ms,
+                      json_t **reply_p, char **text_p, pl_err_t *err)
+{
+    pl_usec_t deadline = pl_monotonic_usec() + (pl_usec_t)timeout_ms * 1000;
+    char *data = json_dumps(request, JSON_COMPACT);
+    if (!data) {
+        return pl_err_set(err, PL_ENOMEM, "no_memory", NULL, "cannot serialize the request");
+    }
+    int rc;
+    while ((rc = pl_client_send(self, data, strlen(data), err)) == PL_EAGAIN) {
+        rc = s_wait(self, ZMQ_POLLOUT, deadline, err);
+        if (rc != 0) {
+            break;
+        }
+    }
+    free(data);
+    if (rc == PL_EAGAIN) {
+        return pl_err_set(err, PL_EAGAIN, "timeout", NULL, "no answer");
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    while ((rc = pl_client_recv(self, reply_p, text_p, err)) == PL_EAGAIN) {
+        rc = s_wait(self, ZMQ_POLLIN, deadline, err);
+        if (rc != 0) {
+            break;
+        }
+    }
+    if (rc == PL_EAGAIN) {
+        return pl_err_set(err, PL_EAGAIN, "timeout", NULL, "no answer");
+    }
+    return rc;
+}
+
+int pl_client_print_refusal(const json_t *reply, const char *prefix)
+{
+    const json_t *error = json_object_get(reply, "error");
+    const char *message = json_string_value(json_object_get(error, "message"));
+    const char *code = json_string_value(json_object_get(error, "code"));
+    const char *field = json_string_value(json_object_get(error, "field"));
+    fprintf(stderr, "plaint: %s%s%s", prefix ? prefix : "", prefix ? ": " : "",
+            message ? message : "request refused");
+    if (field && code) {
+        fprintf(stderr, " (field %s, %s)\n", field, code);
+    } else if (code || field) {
+        fprintf(stderr, " (%s)\n", code ? code : field);
+    } else {
+        fputc('\n', stderr);
+    }
+    return PL_EXIT_FAILED;
+}
+
+int pl_client_print_error(const pl_client_opts_t *opts, int code, const pl_err_t *err)
+{
+    if (code == PL_EAGAIN) {
+        fprintf(stderr, "plaint: no answer from %s within %.1f s; is plaintd running?\n",
+                opts->endpoint, opts->timeout_ms / 1000.0);
+        return PL_EXIT_TIMEOUT;
+    }
+    if (code == PL_EPROTO) {
+        fprintf(stderr, "plaint: %s: %s\n", opts->endpoint, err->message);
+    } else {
+        fprintf(stderr, "plaint: %s\n", err->message[0] ? err->message : pl_strerror(code));
+    }
+    return code == PL_EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAILED;
+}
+
+int pl_client_call(const pl_client_opts_t *opts, const json_t *request, json_t **reply_p,
+                   char **text_p)
+{
+    pl_err_t err;
+    pl_err_clear(&err);
+    int status = PL_EXIT_FAILED;
+    json_t *reply = NULL;
+    char *text = NULL;
+    pl_client_t *client = NULL;
+    void *ctx = zmq_ctx_new();
+    if (!ctx) {
+        fprintf(stderr, "plaint: cannot create a ZeroMQ context: %s\n", zmq_strerror(zmq_errno()));
+        return PL_EXIT_FAILED;
+    }
+    client = pl_client_new(ctx, opts->endpoint, &err);
+    if (!client) {
+        status = pl_client_print_error(opts, err.code, &err);
+        goto cleanup;
+    }
+    int rc = pl_client_request(client, request, opts->timeout_ms, &reply, &text, &err);
+    if (rc != 0) {
+        status = pl_client_print_error(opts, rc, &err);
+        goto cleanup;
+    }
+    if (!json_is_true(json_object_get(reply, "ok"))) {
+        if (opts->json) {
+            printf("%s\n", text);
+        }
+        status = pl_client_print_refusal(reply, NULL);
+        goto cleanup;
+    }
+    *reply_p = reply;
+    reply = NULL;
+    if (text_p) {
+        *text_p = text;
+        text = NULL;
+    }
+    status = PL_EXIT_OK;
+cleanup:
+    free(text);
+    json_decref(reply);
+    pl_client_destroy(&client);
+    zmq_ctx_term(ctx);
+    return status;
+}
+
+char *pl_client_random_hex(char *buf, size_t size)
+{
+    static const char digits[] = "0123456789abcdef";
+    if (size == 0) {
+        return buf;
+    }
+    size_t count = size - 1;
+    unsigned char raw[64];
+    size_t have = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        size_t want = (count + 1) / 2 < sizeof raw ? (count + 1) / 2 : sizeof raw;
+        ssize_t n = read(fd, raw, want);
+        have = n > 0 ? (size_t)n : 0;
+        close(fd);
+    }
+    /* Without /dev/urandom, clock and pid still make a collision unlikely. */
+    uint64_t mix = (uint64_t)pl_now() ^ ((uint64_t)getpid() << 32);
+    for (size_t i = 0; i < count; i++) {
+        unsigned v;
+        if (i / 2 < have) {
+            v = (i % 2) ? raw[i / 2] & 0x0f : raw[i / 2] >> 4;
+        } else {
+            mix = mix * 6364136223846793005u + 1442695040888963407u;
+            v = (unsigned)(mix >> 60);
+        }
+        buf[i] = digits[v];
+    }
+    buf[count] = '\0';
+    return buf;
+}

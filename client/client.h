@@ -1,0 +1,165 @@
+/*
+ * client: what the `plaint` commands share. main.c parses the command line
+ * into the structs below and calls one pl_cmd_* function; each command builds
+ * its request, talks to plaintd through pl_client_*, and prints the outcome.
+ * The wire protocol is described in docs/protocol.md.
+ *
+ * Exit status of every command: PL_EXIT_OK, PL_EXIT_FAILED (the daemon refused
+ * the request, or the reply or local input was unusable), PL_EXIT_USAGE (bad
+ * command line), PL_EXIT_TIMEOUT (no answer in time).
+ */
+#ifndef PL_CLIENT_H
+#define PL_CLIENT_H
+
+#include "common/pl_err.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PL_CLIENT_DEFAULT_ENDPOINT "tcp://127.0.0.1:5555"
+#define PL_CLIENT_DEFAULT_TIMEOUT_MS 5000
+
+enum {
+    PL_EXIT_OK = 0,
+    PL_EXIT_FAILED = 1,
+    PL_EXIT_USAGE = 2,
+    PL_EXIT_TIMEOUT = 3,
+};
+
+/* Options every command takes. Strings borrow argv or the environment. */
+typedef struct pl_client_opts {
+    const char *endpoint;
+    int timeout_ms;
+    bool json;
+} pl_client_opts_t;
+
+/* `plaint submit` arguments: either `file` or the event fields (NULL = not given). */
+typedef struct pl_submit_args {
+    bool has_fields;          /* any field below `file` was given */
+    const char *file;         /* "-" = stdin */
+    const char *event_id;
+    const char *source;
+    const char *kind;
+    const char *channel;
+    const char *received_at;
+    const char *name;
+    const char *phone;
+    const char *address;
+    const char *content;
+    const char *spec;
+    const char *order_no;
+    long quantity;            /* < 0 = not given */
+    const char *ship_date;
+    const char *region;
+} pl_submit_args_t;
+
+/* `plaint bench` arguments. */
+typedef struct pl_bench_args {
+    long events;
+    long concurrency;
+    long window;
+    const char *source;
+    const char *content;      /* NULL = rotate built-in complaint texts */
+} pl_bench_args_t;
+
+/*
+ * pl_client_t: one DEALER connection to plaintd. It speaks the REQ envelope
+ * (an empty delimiter frame before each request and reply frame), so requests
+ * can be pipelined on it.
+ */
+typedef struct pl_client pl_client_t;
+
+/*
+ * pl_client_new: creates a DEALER socket in `ctx` (borrows; must outlive the
+ * client) with ZMQ_LINGER 0 and starts connecting it to `endpoint` (borrows).
+ * Requests sent before the connection is up are queued, not refused.
+ * Returns a new object, caller destroys; or NULL with `err` filled:
+ * PL_EINVAL (malformed endpoint or unsupported transport), PL_EIO.
+ */
+pl_client_t *pl_client_new(void *ctx, const char *endpoint, pl_err_t *err);
+
+/* pl_client_destroy: closes the socket, dropping anything unsent. Accepts NULL and *self_p NULL. */
+void pl_client_destroy(pl_client_t **self_p);
+
+/* pl_client_socket: the zmq socket, for zmq_poll only. Valid until the client is destroyed. */
+void *pl_client_socket(pl_client_t *self);
+
+/*
+ * pl_client_send: queues one request frame (borrows `data`, `size` bytes)
+ * behind an empty delimiter frame, without blocking.
+ * Returns 0, PL_EAGAIN (high-water mark reached: poll for ZMQ_POLLOUT and
+ * retry), or PL_EIO with `err` filled.
+ */
+int pl_client_send(pl_client_t *self, const char *data, size_t size, pl_err_t *err);
+
+/*
+ * pl_client_recv: takes one pending reply without blocking and parses it.
+ * On success *reply_p is the reply object (caller json_decref's it), known to
+ * hold a boolean "ok"; if `text_p` is not NULL, *text_p is the raw frame as a
+ * NUL-terminated string (caller frees).
+ * Returns 0, PL_EAGAIN (nothing pending), PL_EPROTO (bad envelope, or the
+ * frame is not a JSON object with a boolean "ok"; the message says which),
+ * PL_ENOMEM or PL_EIO, with `err` filled on failure.
+ */
+int pl_client_recv(pl_client_t *self, json_t **reply_p, char **text_p, pl_err_t *err);
+
+/*
+ * pl_client_request: sends `request` (borrows) and waits at most `timeout_ms`
+ * for its reply. Outputs as for pl_client_recv.
+ * Returns 0, PL_EAGAIN (no reply in time), PL_EPROTO, PL_ENOMEM or PL_EIO,
+ * with `err` filled on failure.
+ */
+int pl_client_request(pl_client_t *self, const json_t *request, int timeout_ms,
+                      json_t **reply_p, char **text_p, pl_err_t *err);
+
+/*
+ * pl_client_call: one request/reply exchange with the daemon at
+ * opts->endpoint, reporting the outcome on stderr unless it is a success:
+ * a refusal ("ok": false) as "plaint: <message> (field <field>, <code>)",
+ * preceded with --json by the raw reply on stdout; a timeout as "no answer".
+ * On success *reply_p holds the reply (caller json_decref's it) and, if
+ * `text_p` is not NULL, *text_p the raw reply text (caller frees).
+ * Borrows `opts` and `request`. Returns a PL_EXIT_* status; the outputs are
+ * set only for PL_EXIT_OK.
+ */
+int pl_client_call(const pl_client_opts_t *opts, const json_t *request, json_t **reply_p,
+                   char **text_p);
+
+/*
+ * pl_client_print_refusal: prints the error of an "ok": false reply (borrows)
+ * to stderr as pl_client_call does, with an optional `prefix` (e.g. an event
+ * id) before the message. Returns PL_EXIT_FAILED.
+ */
+int pl_client_print_refusal(const json_t *reply, const char *prefix);
+
+/*
+ * pl_client_print_error: prints "plaint: <message>" for a failure of
+ * pl_client_new/_request against opts->endpoint (borrows both) and returns the
+ * matching exit status: PL_EXIT_TIMEOUT for PL_EAGAIN, PL_EXIT_USAGE for
+ * PL_EINVAL, PL_EXIT_FAILED otherwise.
+ */
+int pl_client_print_error(const pl_client_opts_t *opts, int code, const pl_err_t *err);
+
+/*
+ * pl_client_random_hex: fills `buf` with `size` - 1 random lower-case hex
+ * digits from /dev/urandom (falling back to the clock and pid) and a NUL.
+ * Returns buf.
+ */
+char *pl_client_random_hex(char *buf, size_t size);
+
+/* The commands. Each borrows its arguments and returns a PL_EXIT_* status. */
+
+/* pl_cmd_ping: asks the daemon whether it is alive; prints version, uptime, database state. */
+int pl_cmd_ping(const pl_client_opts_t *opts);
+
+/* pl_cmd_submit: submits one event from a file, stdin or field flags. */
+int pl_cmd_submit(const pl_client_opts_t *opts, const pl_submit_args_t *args);
+
+/* pl_cmd_show: fetches case `case_no` and prints it for people, or as JSON. */
+int pl_cmd_show(const pl_client_opts_t *opts, const char *case_no);
+
+/* pl_cmd_bench: publishes synthetic events over pipelined connections and reports latency. */
+int pl_cmd_bench(const pl_client_opts_t *opts, const pl_bench_args_t *args);
+
+#endif

@@ -1,0 +1,299 @@
+#include "client/client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_LABEL_WIDTH 12
+
+/* Top-level case fields printed in their own place; the rest go to the end. */
+static const char *const s_known_fields[] = {
+    "case_no", "status",  "received_at", "created_at", "updated_at", "channel", "kind",
+    "source",  "event_id", "customer",   "region",     "product",    "content", "attributes",
+    "history", NULL,
+};
+
+/*
+ * Writes untrusted text for a terminal: line breaks continue at `indent`
+ * columns, and control characters (C0, DEL, C1), which could drive the
+ * terminal, are shown as '?'.
+ */
+static void s_print_text(const char *text, int indent)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '\n') {
+            printf("\n%*s", indent, "");
+        } else if (*p == '\r') {
+            continue;
+        } else if (*p == '\t') {
+            putchar(' ');
+        } else if (*p < 0x20 || *p == 0x7f) {
+            putchar('?');
+        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            putchar('?');
+            p++;
+        } else {
+            putchar(*p);
+        }
+    }
+}
+
+/* Terminal columns of a UTF-8 string: East Asian wide characters take two. */
+static int s_display_width(const char *text)
+{
+    int width = 0;
+    const unsigned char *p = (const unsigned char *)text;
+    while (*p) {
+        unsigned cp;
+        int len;
+        if (*p < 0x80) {
+            cp = *p;
+            len = 1;
+        } else if ((*p & 0xe0) == 0xc0) {
+            cp = *p & 0x1fu;
+            len = 2;
+        } else if ((*p & 0xf0) == 0xe0) {
+            cp = *p & 0x0fu;
+            len = 3;
+        } else {
+            cp = *p & 0x07u;
+            len = 4;
+        }
+        for (int i = 1; i < len; i++) {
+            if ((p[i] & 0xc0) != 0x80) {
+                len = i;
+                break;
+            }
+            cp = (cp << 6) | (p[i] & 0x3fu);
+        }
+        p += len;
+        bool wide = (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+                    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+                    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+                    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) ||
+                    (cp >= 0x20000 && cp <= 0x3fffd);
+        width += wide ? 2 : 1;
+    }
+    return width;
+}
+
+/* Prints `text` padded with spaces to `width` columns. */
+static void s_print_padded(const char *text, int width)
+{
+    s_print_text(text, 0);
+    for (int w = s_display_width(text); w < width; w++) {
+        putchar(' ');
+    }
+}
+
+/*
+ * Prints any JSON value for people: strings as text, a flat object as
+ * "key: value, key: value", the rest as compact JSON.
+ */
+static void s_print_value(const json_t *value, int indent)
+{
+    if (json_is_string(value)) {
+        s_print_text(json_string_value(value), indent);
+        return;
+    }
+    if (json_is_object(value)) {
+        const char *key;
+        const json_t *member;
+        const char *sep = "";
+        json_object_foreach((json_t *)value, key, member) {
+            fputs(sep, stdout);
+            s_print_text(key, indent);
+            fputs(": ", stdout);
+            if (json_is_object(member)) {
+                char *dump = json_dumps(member, JSON_COMPACT);
+                s_print_text(dump ? dump : "?", indent);
+                free(dump);
+            } else {
+                s_print_value(member, indent);
+            }
+            sep = ", ";
+        }
+        return;
+    }
+    char *dump = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    s_print_text(dump ? dump : "?", indent);
+    free(dump);
+}
+
+/* Prints "Label       value" when `value` is present and not null. */
+static void s_print_line(const char *label, const json_t *value)
+{
+    if (!value || json_is_null(value)) {
+        return;
+    }
+    printf("%-*s ", S_LABEL_WIDTH - 1, label);
+    s_print_value(value, S_LABEL_WIDTH);
+    putchar('\n');
+}
+
+static void s_print_product(const json_t *product)
+{
+    static const struct {
+        const char *key;
+        const char *label;
+    } parts[] = {
+        {"spec", "spec"},
+        {"order_no", "order"},
+        {"quantity", "quantity"},
+        {"ship_date", "shipped"},
+    };
+    if (!json_is_object(product) || json_object_size(product) == 0) {
+        return;
+    }
+    printf("%-*s", S_LABEL_WIDTH, "Product");
+    const char *sep = "";
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        const json_t *v = json_object_get(product, parts[i].key);
+        if (v && !json_is_null(v)) {
+            printf("%s%s ", sep, parts[i].label);
+            s_print_value(v, S_LABEL_WIDTH);
+            sep = ", ";
+        }
+    }
+    putchar('\n');
+}
+
+static void s_print_attributes(const json_t *attributes)
+{
+    if (!json_is_object(attributes) || json_object_size(attributes) == 0) {
+        return;
+    }
+    const char *key;
+    const json_t *value;
+    const char *label = "Attributes";
+    json_object_foreach((json_t *)attributes, key, value) {
+        printf("%-*s", S_LABEL_WIDTH, label);
+        s_print_text(key, S_LABEL_WIDTH);
+        fputs(": ", stdout);
+        s_print_value(value, S_LABEL_WIDTH);
+        putchar('\n');
+        label = "";
+    }
+}
+
+static void s_print_others(const json_t *c)
+{
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)c, key, value) {
+        bool known = false;
+        for (size_t i = 0; s_known_fields[i]; i++) {
+            known = known || strcmp(key, s_known_fields[i]) == 0;
+        }
+        if (!known && !json_is_null(value)) {
+            /* "assigned_to" reads "Assigned to", like the fixed labels. */
+            char label[64];
+            snprintf(label, sizeof label, "%s", key);
+            for (char *p = label; *p; p++) {
+                *p = *p == '_' ? ' ' : *p;
+            }
+            if (label[0] >= 'a' && label[0] <= 'z') {
+                label[0] = (char)(label[0] - 'a' + 'A');
+            }
+            s_print_line(label, value);
+        }
+    }
+}
+
+static void s_print_history(const json_t *history)
+{
+    if (!json_is_array(history) || json_array_size(history) == 0) {
+        return;
+    }
+    int widths[3] = {0, 0, 0};
+    static const char *const columns[] = {"at", "actor", "type"};
+    size_t i;
+    const json_t *entry;
+    json_array_foreach(history, i, entry) {
+        for (int k = 0; k < 3; k++) {
+            const char *s = json_string_value(json_object_get(entry, columns[k]));
+            int w = s ? s_display_width(s) : 1;
+            widths[k] = w > widths[k] ? w : widths[k];
+        }
+    }
+    printf("\nHistory\n");
+    json_array_foreach(history, i, entry) {
+        const json_t *detail = json_object_get(entry, "detail");
+        bool has_detail = detail && !json_is_null(detail) &&
+                          !(json_is_string(detail) && json_string_length(detail) == 0) &&
+                          !(json_is_object(detail) && json_object_size(detail) == 0);
+        fputs("  ", stdout);
+        for (int k = 0; k < 3; k++) {
+            const char *s = json_string_value(json_object_get(entry, columns[k]));
+            if (k < 2 || has_detail) {
+                s_print_padded(s ? s : "-", widths[k]);
+                fputs("  ", stdout);
+            } else {
+                s_print_text(s ? s : "-", 0);
+            }
+        }
+        if (has_detail) {
+            s_print_value(detail, 2 + widths[0] + widths[1] + widths[2] + 6);
+        }
+        putchar('\n');
+    }
+}
+
+/* The register-style view of a case, for people reading it back to a customer. */
+static void s_print_case(const json_t *c)
+{
+    const json_t *customer = json_object_get(c, "customer");
+    s_print_line("Case no.", json_object_get(c, "case_no"));
+    s_print_line("Status", json_object_get(c, "status"));
+    s_print_line("Received", json_object_get(c, "received_at"));
+    s_print_line("Created", json_object_get(c, "created_at"));
+    s_print_line("Updated", json_object_get(c, "updated_at"));
+    s_print_line("Channel", json_object_get(c, "channel"));
+    s_print_line("Kind", json_object_get(c, "kind"));
+    s_print_line("Source", json_object_get(c, "source"));
+    s_print_line("Event id", json_object_get(c, "event_id"));
+    s_print_line("Customer", json_object_get(customer, "name"));
+    s_print_line("Phone", json_object_get(customer, "phone"));
+    s_print_line("Address", json_object_get(customer, "address"));
+    s_print_line("Region", json_object_get(c, "region"));
+    s_print_product(json_object_get(c, "product"));
+    s_print_line("Content", json_object_get(c, "content"));
+    s_print_attributes(json_object_get(c, "attributes"));
+    s_print_others(c);
+    s_print_history(json_object_get(c, "history"));
+}
+
+int pl_cmd_show(const pl_client_opts_t *opts, const char *case_no)
+{
+    json_t *request = json_pack("{s:s, s:s}", "op", "get", "case_no", case_no);
+    json_t *reply = NULL;
+    if (!request) {
+        fprintf(stderr, "plaint: case number is not valid UTF-8\n");
+        return PL_EXIT_USAGE;
+    }
+    int status = pl_client_call(opts, request, &reply, NULL);
+    json_decref(request);
+    if (status != PL_EXIT_OK) {
+        return status;
+    }
+    const json_t *c = json_object_get(reply, "case");
+    if (!json_is_object(c)) {
+        fprintf(stderr, "plaint: %s: malformed reply: no \"case\" object\n", opts->endpoint);
+        json_decref(reply);
+        return PL_EXIT_FAILED;
+    }
+    if (opts->json) {
+        char *dump = json_dumps(c, JSON_COMPACT);
+        if (!dump) {
+            fprintf(stderr, "plaint: out of memory\n");
+            json_decref(reply);
+            return PL_EXIT_FAILED;
+        }
+        printf("%s\n", dump);
+        free(dump);
+    } else {
+        s_print_case(c);
+    }
+    json_decref(reply);
+    return PL_EXIT_OK;
+}
