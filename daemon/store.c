@@ -816,10 +816,10 @@ void pl_store_start(pl_store_t *store)
 }
 
 int pl_store_set_case_format(pl_store_t *store, const char *case_template, int case_width,
-                             const char *timezone)
+                             const char *zone)
 {
     char *tpl = strdup(case_template);
-    char *tz = strdup(timezone);
+    char *tz = strdup(zone);
     if (!tpl || !tz) {
         free(tpl);
         free(tz);

@@ -72,7 +72,7 @@ int pl_store_dead_letter(pl_store_t *store, const char *peer, const void *raw, s
 
 /* pl_store_set_case_format: numbering for jobs queued from now on (reload). */
 int pl_store_set_case_format(pl_store_t *store, const char *case_template, int case_width,
-                             const char *timezone);
+                             const char *zone);
 
 /* pl_store_is_up: 1 when connected and ready. */
 int pl_store_is_up(const pl_store_t *store);
