@@ -173,7 +173,9 @@ static void s_on_submitted(void *ctx, int status, const char *case_no, int dupli
             pl_log(PL_LOG_DEBUG, "broker", "case registered case_no=%s", case_no);
         }
     } else if (status == PL_EAGAIN) {
-        s_reply_error(call, "unavailable", NULL, "plaintd is shutting down; retry later");
+        s_reply_error(call, "unavailable", NULL,
+                      "plaintd is shutting down and the outcome is unknown; retry with the "
+                      "same event_id");
     } else {
         char msg[400];
         snprintf(msg, sizeof msg, "the database refused the event: %s",
@@ -330,8 +332,8 @@ static void s_refuse(pl_broker_t *broker, s_call_t *call, zmq_msg_t *body, const
     }
     const char *peer = body ? zmq_msg_gets(body, "Peer-Address") : NULL;
     const char *reason = err->reason ? err->reason : "invalid_value";
-    /* "unavailable" is not the request's fault: it was not taken, and the
-     * publisher retries it. */
+    /* "unavailable" is not the request's fault, and the publisher retries
+     * it with the same event_id; nothing to inspect. */
     int rc = strcmp(reason, "unavailable") == 0
                  ? 0
                  : pl_store_dead_letter(broker->store, peer, raw, keep, size, reason, err->field,

@@ -68,7 +68,17 @@ typedef struct s_batch {
 } s_batch_t;
 
 /* One entry per command sent: results come back in this order. */
-typedef enum { S_OP_PREPARE, S_OP_BEGIN, S_OP_JOB, S_OP_COMMIT, S_OP_SYNC } s_op_kind_t;
+typedef enum {
+    S_OP_PREPARE,
+    S_OP_BEGIN,
+    S_OP_JOB,
+    S_OP_COMMIT,
+    S_OP_ROLLBACK,
+    S_OP_SYNC
+} s_op_kind_t;
+
+/* s_op_t.index of a SYNC without a batch: what it closes. */
+enum { S_SYNC_PREPARE = 0, S_SYNC_ROLLBACK = 1 };
 
 typedef struct s_op {
     s_op_kind_t kind;
@@ -405,7 +415,7 @@ static void s_start_preparing(pl_store_t *store)
             return;
         }
     }
-    if (!PQpipelineSync(store->conn) || s_ops_push(store, S_OP_SYNC, NULL, 0) != 0) {
+    if (!PQpipelineSync(store->conn) || s_ops_push(store, S_OP_SYNC, NULL, S_SYNC_PREPARE) != 0) {
         s_disconnect_conn_error(store);
         return;
     }
@@ -515,6 +525,7 @@ static void s_handle_result(pl_store_t *store, s_op_t *op, PGresult *res)
         }
         break;
     }
+    case S_OP_ROLLBACK:
     case S_OP_SYNC:
         break;
     }
@@ -525,7 +536,31 @@ static int s_is_transient(const char *sqlstate)
     /* serialization_failure, deadlock_detected, lock_not_available,
      * and the admin-shutdown class that precedes a lost connection. */
     return strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0 ||
-           strcmp(sqlstate, "55P03") == 0 || strncmp(sqlstate, "57P", 3) == 0;
+           strcmp(sqlstate, "55P03") == 0 || strcmp(sqlstate, "57014") == 0 ||
+           strncmp(sqlstate, "57P", 3) == 0;
+}
+
+/* in_failed_sql_transaction: the batch ran behind one that failed, before
+ * the ROLLBACK that s_send_rollback() queued; it did nothing wrong itself. */
+static int s_is_collateral(const char *sqlstate)
+{
+    return strcmp(sqlstate, "25P02") == 0;
+}
+
+/*
+ * After a failed statement in BEGIN ... COMMIT, the pipeline skips to the
+ * Sync but the session stays in the aborted transaction (libpq, "Pipeline
+ * Mode": explicit transactions). End it before anything else runs. Batches
+ * already sent behind the failed one fail with 25P02 and are requeued.
+ */
+static int s_send_rollback(pl_store_t *store)
+{
+    if (!PQsendQueryParams(store->conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0) ||
+        s_ops_push(store, S_OP_ROLLBACK, NULL, -1) != 0 || !PQpipelineSync(store->conn) ||
+        s_ops_push(store, S_OP_SYNC, NULL, S_SYNC_ROLLBACK) != 0) {
+        return PL_EDB;
+    }
+    return 0;
 }
 
 /* A batch's Sync came back: deliver, or retry what failed. */
@@ -539,9 +574,17 @@ static void s_batch_done(pl_store_t *store, s_batch_t *batch)
     store->inflight_jobs -= batch->count;
 
     int ok = !batch->failed && (!batch->in_txn || batch->committed);
+    if (!ok && batch->in_txn && s_send_rollback(store) != 0) {
+        /* The connection is failing; s_read_results notices and requeues. */
+        batch->sqlstate[0] = '\0';
+    }
     if (ok) {
         for (size_t i = 0; i < batch->count; i++) {
             s_job_finish(batch->jobs[i], 0, NULL);
+        }
+    } else if (s_is_collateral(batch->sqlstate)) {
+        for (size_t i = batch->count; i-- > 0;) {
+            s_queue_push_front(store, batch->jobs[i]);
         }
     } else if (batch->count > 1 && !s_is_transient(batch->sqlstate)) {
         pl_log(PL_LOG_WARN, "store",
@@ -608,9 +651,12 @@ static void s_read_results(pl_store_t *store)
                 return;
             }
             s_batch_t *batch = op->batch;
+            int op_index = op->index;
             s_ops_pop(store);
             if (batch) {
                 s_batch_done(store, batch);
+            } else if (op_index == S_SYNC_ROLLBACK) {
+                /* The aborted transaction is over; nothing to deliver. */
             } else if (store->state == S_PREPARING) {
                 store->state = S_READY;
                 store->backoff_ms = 100;
@@ -631,6 +677,10 @@ static void s_read_results(pl_store_t *store)
     }
     if (store->conn && PQstatus(store->conn) == CONNECTION_BAD) {
         s_disconnect_conn_error(store);
+        return;
+    }
+    /* A ROLLBACK queued above must go out even if no batch follows. */
+    if (store->conn && s_send_buffered(store) != 0) {
         return;
     }
     s_check_drained(store);
