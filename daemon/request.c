@@ -20,7 +20,7 @@ int pl_request_parse(const char *buf, size_t len, size_t max_bytes, int max_dept
         return rc;
     }
     json_error_t jerr;
-    req->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    req->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!req->root) {
         return pl_err_set(err, PL_EINVAL, "invalid_json", NULL,
                           "request is not valid JSON: %s at byte %d", jerr.text, jerr.position);
