@@ -257,8 +257,8 @@ int pl_client_print_error(const pl_client_opts_t *opts, int code, const pl_err_t
     return code == PL_EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAILED;
 }
 
-int pl_client_call(const pl_client_opts_t *opts, const json_t *request, json_t **reply_p,
-                   char **text_p)
+int pl_client_exchange(const pl_client_opts_t *opts, const json_t *request, json_t **reply_p,
+                       char **text_p)
 {
     pl_err_t err;
     pl_err_clear(&err);
@@ -281,19 +281,10 @@ int pl_client_call(const pl_client_opts_t *opts, const json_t *request, json_t *
         status = pl_client_print_error(opts, rc, &err);
         goto cleanup;
     }
-    if (!json_is_true(json_object_get(reply, "ok"))) {
-        if (opts->json) {
-            printf("%s\n", text);
-        }
-        status = pl_client_print_refusal(reply, NULL);
-        goto cleanup;
-    }
     *reply_p = reply;
     reply = NULL;
-    if (text_p) {
-        *text_p = text;
-        text = NULL;
-    }
+    *text_p = text;
+    text = NULL;
     status = PL_EXIT_OK;
 cleanup:
     free(text);
@@ -301,6 +292,66 @@ cleanup:
     pl_client_destroy(&client);
     zmq_ctx_term(ctx);
     return status;
+}
+
+int pl_client_call(const pl_client_opts_t *opts, const json_t *request, json_t **reply_p,
+                   char **text_p)
+{
+    json_t *reply = NULL;
+    char *text = NULL;
+    int status = pl_client_exchange(opts, request, &reply, &text);
+    if (status != PL_EXIT_OK) {
+        return status;
+    }
+    if (!json_is_true(json_object_get(reply, "ok"))) {
+        if (opts->json) {
+            printf("%s\n", text);
+        }
+        status = pl_client_print_refusal(reply, NULL);
+        json_decref(reply);
+        free(text);
+        return status;
+    }
+    *reply_p = reply;
+    if (text_p) {
+        *text_p = text;
+    } else {
+        free(text);
+    }
+    return PL_EXIT_OK;
+}
+
+void pl_client_print_text(const char *text, int indent)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '\n') {
+            printf("\n%*s", indent, "");
+        } else if (*p == '\r') {
+            continue;
+        } else if (*p == '\t') {
+            putchar(' ');
+        } else if (*p < 0x20 || *p == 0x7f) {
+            putchar('?');
+        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            putchar('?');
+            p++;
+        } else {
+            putchar(*p);
+        }
+    }
+}
+
+void pl_client_print_rules_version(const char *version)
+{
+    if (!version) {
+        fputs("unknown", stdout);
+        return;
+    }
+    for (size_t i = 0; i < PL_CLIENT_RULES_VERSION_SHOWN && version[i]; i++) {
+        char c = version[i];
+        bool plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        putchar(plain ? c : '?');
+    }
 }
 
 char *pl_client_random_hex(char *buf, size_t size)

@@ -19,6 +19,8 @@
 
 #define PL_CLIENT_DEFAULT_ENDPOINT "tcp://127.0.0.1:5555"
 #define PL_CLIENT_DEFAULT_TIMEOUT_MS 5000
+/* How many characters of a rules version people are shown. */
+#define PL_CLIENT_RULES_VERSION_SHOWN 12
 
 enum {
     PL_EXIT_OK = 0,
@@ -34,7 +36,10 @@ typedef struct pl_client_opts {
     bool json;
 } pl_client_opts_t;
 
-/* `plaint submit` arguments: either `file` or the event fields (NULL = not given). */
+/*
+ * `plaint submit` and `plaint explain` arguments: either `file` or the event
+ * fields (NULL = not given).
+ */
 typedef struct pl_submit_args {
     bool has_fields;          /* any field below `file` was given */
     const char *file;         /* "-" = stdin */
@@ -114,6 +119,18 @@ int pl_client_request(pl_client_t *self, const json_t *request, int timeout_ms,
                       json_t **reply_p, char **text_p, pl_err_t *err);
 
 /*
+ * pl_client_exchange: one request/reply exchange with the daemon at
+ * opts->endpoint, whatever the reply says: on PL_EXIT_OK *reply_p holds the
+ * reply, "ok" true or false (caller json_decref's it), and *text_p the raw
+ * reply text (caller frees). Failures to get a reply (no answer, bad reply)
+ * are printed on stderr as by pl_client_print_error. Borrows `opts` and
+ * `request`. Returns a PL_EXIT_* status; the outputs are set only for
+ * PL_EXIT_OK.
+ */
+int pl_client_exchange(const pl_client_opts_t *opts, const json_t *request, json_t **reply_p,
+                       char **text_p);
+
+/*
  * pl_client_call: one request/reply exchange with the daemon at
  * opts->endpoint, reporting the outcome on stderr unless it is a success:
  * a refusal ("ok": false) as "plaint: <message> (field <field>, <code>)",
@@ -142,6 +159,37 @@ int pl_client_print_refusal(const json_t *reply, const char *prefix);
 int pl_client_print_error(const pl_client_opts_t *opts, int code, const pl_err_t *err);
 
 /*
+ * pl_client_print_text: writes untrusted text (borrows) to stdout for a
+ * terminal: line breaks continue at `indent` columns, tabs become spaces, and
+ * control characters (C0, DEL, C1), which could drive the terminal, are shown
+ * as '?'.
+ */
+void pl_client_print_text(const char *text, int indent);
+
+/*
+ * pl_client_print_rules_version: writes the first 12 characters of a rules
+ * version (a SHA-256 in hex; borrows it) to stdout, enough to tell versions
+ * apart, with anything but letters and digits shown as '?'; "unknown" for NULL.
+ */
+void pl_client_print_rules_version(const char *version);
+
+/*
+ * pl_client_event_from_args: the event that a `submit` or `explain` command
+ * line describes (borrows `args`): read from args->file ("-" = stdin), from
+ * stdin when it is not a terminal and no field option was given, or built
+ * from the field options, which then need --content. Built events get
+ * channel "phone" and source "plaint" unless given, and, when `make_event_id`
+ * is true, a generated event id cli-<unix-ms>-<random hex> unless given.
+ * `verb` (borrows) names the command in messages.
+ * On PL_EXIT_OK *event_p is a new JSON object (caller json_decref's it);
+ * otherwise the reason has been printed on stderr and the status is
+ * PL_EXIT_USAGE (nothing to send, no --content, option not UTF-8) or
+ * PL_EXIT_FAILED (unreadable file or stdin, not a JSON object, no memory).
+ */
+int pl_client_event_from_args(const pl_submit_args_t *args, const char *verb, bool make_event_id,
+                              json_t **event_p);
+
+/*
  * pl_client_random_hex: fills `buf` with `size` - 1 random lower-case hex
  * digits from /dev/urandom (falling back to the clock and pid) and a NUL.
  * Returns buf.
@@ -150,7 +198,10 @@ char *pl_client_random_hex(char *buf, size_t size);
 
 /* The commands. Each borrows its arguments and returns a PL_EXIT_* status. */
 
-/* pl_cmd_ping: asks the daemon whether it is alive; prints version, uptime, database state. */
+/*
+ * pl_cmd_ping: asks the daemon whether it is alive; prints version, uptime,
+ * database state and rules version.
+ */
 int pl_cmd_ping(const pl_client_opts_t *opts);
 
 /* pl_cmd_submit: submits one event from a file, stdin or field flags. */
@@ -158,6 +209,20 @@ int pl_cmd_submit(const pl_client_opts_t *opts, const pl_submit_args_t *args);
 
 /* pl_cmd_show: fetches case `case_no` and prints it for people, or as JSON. */
 int pl_cmd_show(const pl_client_opts_t *opts, const char *case_no);
+
+/*
+ * pl_cmd_explain: asks how the running rules would classify and route one
+ * event (from a file, stdin or field options) without storing it; prints the
+ * decision and why, or with --json the "explain" object on one line.
+ */
+int pl_cmd_explain(const pl_client_opts_t *opts, const pl_submit_args_t *args);
+
+/*
+ * pl_cmd_reload: asks the daemon to reload its configuration; prints the new
+ * rules version, or each configuration error as file:line:column: message on
+ * stderr (PL_EXIT_FAILED; the daemon keeps its running rules).
+ */
+int pl_cmd_reload(const pl_client_opts_t *opts);
 
 /* pl_cmd_bench: publishes synthetic events over pipelined connections and reports latency. */
 int pl_cmd_bench(const pl_client_opts_t *opts, const pl_bench_args_t *args);

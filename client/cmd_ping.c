@@ -46,6 +46,15 @@ int pl_cmd_ping(const pl_client_opts_t *opts)
         if (json_integer_value(queued) > 0) {
             printf(", %lld queued", (long long)json_integer_value(queued));
         }
+        /* Daemons before the rules engine only said config_version. */
+        const char *rules = json_string_value(json_object_get(reply, "rules_version"));
+        if (!rules) {
+            rules = json_string_value(json_object_get(reply, "config_version"));
+        }
+        if (rules) {
+            fputs(", rules ", stdout);
+            pl_client_print_rules_version(rules);
+        }
         putchar('\n');
     }
     json_decref(reply);

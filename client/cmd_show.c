@@ -10,32 +10,14 @@
 static const char *const s_known_fields[] = {
     "case_no", "status",  "received_at", "created_at", "updated_at", "channel", "kind",
     "source",  "event_id", "customer",   "region",     "product",    "content", "attributes",
-    "history", NULL,
+    "category", "severity", "tags", "department", "assignee", "inform", "rules_version",
+    "matched_rules", "history", NULL,
 };
 
-/*
- * Writes untrusted text for a terminal: line breaks continue at `indent`
- * columns, and control characters (C0, DEL, C1), which could drive the
- * terminal, are shown as '?'.
- */
+/* Writes untrusted text for a terminal (see pl_client_print_text). */
 static void s_print_text(const char *text, int indent)
 {
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        if (*p == '\n') {
-            printf("\n%*s", indent, "");
-        } else if (*p == '\r') {
-            continue;
-        } else if (*p == '\t') {
-            putchar(' ');
-        } else if (*p < 0x20 || *p == 0x7f) {
-            putchar('?');
-        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-            putchar('?');
-            p++;
-        } else {
-            putchar(*p);
-        }
-    }
+    pl_client_print_text(text, indent);
 }
 
 /* Terminal columns of a UTF-8 string: East Asian wide characters take two. */
@@ -176,6 +158,62 @@ static void s_print_attributes(const json_t *attributes)
     }
 }
 
+/* Prints "Label       a, b, c" for a non-empty array of strings. */
+static void s_print_list_line(const char *label, const json_t *array)
+{
+    if (!json_is_array(array) || json_array_size(array) == 0) {
+        return;
+    }
+    printf("%-*s", S_LABEL_WIDTH, label);
+    size_t i;
+    const json_t *item;
+    json_array_foreach(array, i, item) {
+        fputs(i ? ", " : "", stdout);
+        s_print_value(item, S_LABEL_WIDTH);
+    }
+    putchar('\n');
+}
+
+/* What the classifier and router decided, and with which rules. */
+static void s_print_decision(const json_t *c)
+{
+    s_print_line("Category", json_object_get(c, "category"));
+    s_print_line("Severity", json_object_get(c, "severity"));
+    s_print_list_line("Tags", json_object_get(c, "tags"));
+    s_print_line("Department", json_object_get(c, "department"));
+    s_print_line("Assignee", json_object_get(c, "assignee"));
+    s_print_list_line("Inform", json_object_get(c, "inform"));
+    const json_t *version = json_object_get(c, "rules_version");
+    if (json_is_string(version)) {
+        printf("%-*s", S_LABEL_WIDTH, "Rules");
+        pl_client_print_rules_version(json_string_value(version));
+        putchar('\n');
+    }
+}
+
+/* "Matched rules" and one line per rule: "  section/rule: why". */
+static void s_print_matched(const json_t *matched)
+{
+    if (!json_is_array(matched) || json_array_size(matched) == 0) {
+        return;
+    }
+    printf("\nMatched rules\n");
+    size_t i;
+    const json_t *m;
+    json_array_foreach(matched, i, m) {
+        const char *section = json_string_value(json_object_get(m, "section"));
+        const char *rule = json_string_value(json_object_get(m, "rule"));
+        const char *why = json_string_value(json_object_get(m, "why"));
+        fputs("  ", stdout);
+        s_print_text(section ? section : "-", 4);
+        putchar('/');
+        s_print_text(rule ? rule : "-", 4);
+        fputs(": ", stdout);
+        s_print_text(why ? why : "-", 4);
+        putchar('\n');
+    }
+}
+
 static void s_print_others(const json_t *c)
 {
     const char *key;
@@ -200,6 +238,35 @@ static void s_print_others(const json_t *c)
     }
 }
 
+/*
+ * A history entry's detail as people see it (a new reference, or NULL): null
+ * members and empty arrays left out, "matched_rules" too (the case's own list is printed
+ * above), and "rules_version" cut to its first characters.
+ */
+static json_t *s_history_detail(const json_t *detail)
+{
+    if (!json_is_object(detail)) {
+        return detail ? json_incref((json_t *)detail) : NULL;
+    }
+    json_t *shown = json_object();
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)detail, key, value) {
+        bool empty = json_is_null(value) || (json_is_array(value) && json_array_size(value) == 0);
+        if (!shown || empty || strcmp(key, "matched_rules") == 0) {
+            continue;
+        }
+        const char *version = strcmp(key, "rules_version") == 0 ? json_string_value(value) : NULL;
+        if (version && strlen(version) > PL_CLIENT_RULES_VERSION_SHOWN) {
+            json_object_set_new(shown, key,
+                                json_stringn(version, PL_CLIENT_RULES_VERSION_SHOWN));
+        } else {
+            json_object_set(shown, key, value);
+        }
+    }
+    return shown;
+}
+
 static void s_print_history(const json_t *history)
 {
     if (!json_is_array(history) || json_array_size(history) == 0) {
@@ -218,7 +285,7 @@ static void s_print_history(const json_t *history)
     }
     printf("\nHistory\n");
     json_array_foreach(history, i, entry) {
-        const json_t *detail = json_object_get(entry, "detail");
+        json_t *detail = s_history_detail(json_object_get(entry, "detail"));
         bool has_detail = detail && !json_is_null(detail) &&
                           !(json_is_string(detail) && json_string_length(detail) == 0) &&
                           !(json_is_object(detail) && json_object_size(detail) == 0);
@@ -235,6 +302,7 @@ static void s_print_history(const json_t *history)
         if (has_detail) {
             s_print_value(detail, 2 + widths[0] + widths[1] + widths[2] + 6);
         }
+        json_decref(detail);
         putchar('\n');
     }
 }
@@ -259,7 +327,9 @@ static void s_print_case(const json_t *c)
     s_print_product(json_object_get(c, "product"));
     s_print_line("Content", json_object_get(c, "content"));
     s_print_attributes(json_object_get(c, "attributes"));
+    s_print_decision(c);
     s_print_others(c);
+    s_print_matched(json_object_get(c, "matched_rules"));
     s_print_history(json_object_get(c, "history"));
 }
 

@@ -21,10 +21,15 @@ typedef enum {
     S_VERB_SUBMIT = 1 << 1,
     S_VERB_SHOW = 1 << 2,
     S_VERB_BENCH = 1 << 3,
+    S_VERB_EXPLAIN = 1 << 4,
+    S_VERB_RELOAD = 1 << 5,
     S_VERB_ANY = 0xff,  /* a global option: before or after any command */
 } s_verb_t;
 
 typedef enum { S_FLAG, S_STRING, S_LONG } s_kind_t;
+
+/* Verbs that take an event: from --file, stdin or the field options. */
+#define S_VERB_EVENT (S_VERB_SUBMIT | S_VERB_EXPLAIN)
 
 /* Everything the command line can say; options store into it by offset. */
 typedef struct s_cmdline {
@@ -34,7 +39,7 @@ typedef struct s_cmdline {
     long timeout_ms;
     bool help;
     bool version;
-    pl_submit_args_t submit;
+    pl_submit_args_t submit;  /* submit and explain */
     pl_bench_args_t bench;
     const char *positional[2];
     size_t positional_count;
@@ -59,21 +64,21 @@ static const s_option_t s_options[] = {
     {"help", 'h', S_VERB_ANY, S_FLAG, S_AT(help), 0, 0},
     {"version", 0, S_VERB_ANY, S_FLAG, S_AT(version), 0, 0},
 
-    {"file", 0, S_VERB_SUBMIT, S_STRING, S_AT(submit.file), 0, 0},
-    {"event-id", 0, S_VERB_SUBMIT, S_STRING, S_AT(submit.event_id), 0, 0},
-    {"source", 0, S_VERB_SUBMIT, S_STRING, S_AT(submit.source), 0, 0},
-    {"kind", 0, S_VERB_SUBMIT, S_STRING, S_AT(submit.kind), 0, 0},
-    {"channel", 0, S_VERB_SUBMIT, S_STRING, S_AT(submit.channel), 0, 0},
-    {"received-at", 0, S_VERB_SUBMIT, S_STRING, S_AT(submit.received_at), 0, 0},
-    {"name", 0, S_VERB_SUBMIT, S_STRING, S_AT(submit.name), 0, 0},
-    {"phone", 0, S_VERB_SUBMIT, S_STRING, S_AT(submit.phone), 0, 0},
-    {"address", 0, S_VERB_SUBMIT, S_STRING, S_AT(submit.address), 0, 0},
-    {"content", 0, S_VERB_SUBMIT, S_STRING, S_AT(submit.content), 0, 0},
-    {"spec", 0, S_VERB_SUBMIT, S_STRING, S_AT(submit.spec), 0, 0},
-    {"order-no", 0, S_VERB_SUBMIT, S_STRING, S_AT(submit.order_no), 0, 0},
-    {"quantity", 0, S_VERB_SUBMIT, S_LONG, S_AT(submit.quantity), 0, 1000000000},
-    {"ship-date", 0, S_VERB_SUBMIT, S_STRING, S_AT(submit.ship_date), 0, 0},
-    {"region", 0, S_VERB_SUBMIT, S_STRING, S_AT(submit.region), 0, 0},
+    {"file", 0, S_VERB_EVENT, S_STRING, S_AT(submit.file), 0, 0},
+    {"event-id", 0, S_VERB_EVENT, S_STRING, S_AT(submit.event_id), 0, 0},
+    {"source", 0, S_VERB_EVENT, S_STRING, S_AT(submit.source), 0, 0},
+    {"kind", 0, S_VERB_EVENT, S_STRING, S_AT(submit.kind), 0, 0},
+    {"channel", 0, S_VERB_EVENT, S_STRING, S_AT(submit.channel), 0, 0},
+    {"received-at", 0, S_VERB_EVENT, S_STRING, S_AT(submit.received_at), 0, 0},
+    {"name", 0, S_VERB_EVENT, S_STRING, S_AT(submit.name), 0, 0},
+    {"phone", 0, S_VERB_EVENT, S_STRING, S_AT(submit.phone), 0, 0},
+    {"address", 0, S_VERB_EVENT, S_STRING, S_AT(submit.address), 0, 0},
+    {"content", 0, S_VERB_EVENT, S_STRING, S_AT(submit.content), 0, 0},
+    {"spec", 0, S_VERB_EVENT, S_STRING, S_AT(submit.spec), 0, 0},
+    {"order-no", 0, S_VERB_EVENT, S_STRING, S_AT(submit.order_no), 0, 0},
+    {"quantity", 0, S_VERB_EVENT, S_LONG, S_AT(submit.quantity), 0, 1000000000},
+    {"ship-date", 0, S_VERB_EVENT, S_STRING, S_AT(submit.ship_date), 0, 0},
+    {"region", 0, S_VERB_EVENT, S_STRING, S_AT(submit.region), 0, 0},
 
     {"events", 0, S_VERB_BENCH, S_LONG, S_AT(bench.events), 1, 10000000},
     {"concurrency", 0, S_VERB_BENCH, S_LONG, S_AT(bench.concurrency), 1, 1000},
@@ -90,11 +95,14 @@ static const struct {
     {"submit", S_VERB_SUBMIT},
     {"show", S_VERB_SHOW},
     {"bench", S_VERB_BENCH},
+    {"explain", S_VERB_EXPLAIN},
+    {"reload", S_VERB_RELOAD},
 };
 
 static const char s_usage[] =
     "usage: plaint [--endpoint E] [--timeout MS] [--json] COMMAND [ARGS]\n"
-    "       plaint ping | submit [EVENT OPTIONS] | show CASE_NO | bench [BENCH OPTIONS]\n"
+    "       plaint ping | submit [EVENT OPTIONS] | show CASE_NO | explain [EVENT OPTIONS]\n"
+    "              | reload | bench [BENCH OPTIONS]\n"
     "Try 'plaint --help' or 'plaint COMMAND --help'.\n";
 
 static const char s_help_global[] =
@@ -106,6 +114,9 @@ static const char s_help_global[] =
     "  ping              check that plaintd answers\n"
     "  submit            register a complaint event (from a file, stdin or options)\n"
     "  show CASE_NO      print a case\n"
+    "  explain           show how the rules would classify and route an event,\n"
+    "                    without storing it (same input as submit)\n"
+    "  reload            make plaintd reload its configuration and rules\n"
     "  bench             publish synthetic events and measure acknowledgement latency\n"
     "\n"
     "global options (before or after the command):\n"
@@ -122,7 +133,8 @@ static const char s_help_global[] =
 static const char s_help_ping[] =
     "usage: plaint ping [--json]\n"
     "\n"
-    "Asks plaintd for its version, uptime and database state. Exits 0 when the\n"
+    "Asks plaintd for its version, uptime, database state and rules version (the\n"
+    "first 12 hex digits of the SHA-256 of its configuration). Exits 0 when the\n"
     "daemon answers, even if its database is down; 3 when it does not answer.\n";
 
 static const char s_help_submit[] =
@@ -135,7 +147,8 @@ static const char s_help_submit[] =
     "  --content TEXT    what the customer says (required)\n"
     "  --name N  --phone P  --address A           the customer\n"
     "  --channel C       phone (default), fax, email, visit, oral, web, system\n"
-    "  --kind K          e.g. complaint, feedback, repair (daemon default: complaint)\n"
+    "  --kind K          e.g. complaint, feedback, repair (default: decided by the\n"
+    "                    daemon's kind rules, else complaint)\n"
     "  --region R\n"
     "  --spec S  --order-no O  --quantity Q  --ship-date D   the product\n"
     "  --received-at T   RFC 3339 time of receipt (default: now, by the daemon)\n"
@@ -149,8 +162,36 @@ static const char s_help_submit[] =
 static const char s_help_show[] =
     "usage: plaint show CASE_NO [--json]\n"
     "\n"
-    "Prints the case as a register entry with its history, or with --json the\n"
-    "case object on one line.\n";
+    "Prints the case as a register entry: the event, what the rules decided\n"
+    "(category, severity, tags, department, assignee, who is informed, the rules\n"
+    "version), the matched rules with why each matched, and the history. With\n"
+    "--json, the case object on one line.\n";
+
+static const char s_help_explain[] =
+    "usage: plaint explain --file F       (F '-' = stdin)\n"
+    "       plaint explain < event.json   (stdin not a terminal, no field options)\n"
+    "       plaint explain --content TEXT [FIELD OPTIONS]\n"
+    "\n"
+    "Asks plaintd how its running rules would classify and route one event,\n"
+    "without storing anything. The event is given as for 'plaint submit' (see\n"
+    "'plaint submit --help' for the field options); its event_id may be left out.\n"
+    "\n"
+    "Prints the kind (stated in the event, or decided by a kind rule), category,\n"
+    "severity, tags, department, assignee or the pool it is chosen from (role,\n"
+    "region, strategy, candidates), who is informed, the rules version, and\n"
+    "under 'why:' one line per matched rule: section/rule: why it matched.\n"
+    "With --json, the daemon's \"explain\" object on one line.\n"
+    "\n"
+    "To try a draft configuration before installing it, without a daemon:\n"
+    "  plaintd --explain --config DRAFT.yaml --file event.json\n";
+
+static const char s_help_reload[] =
+    "usage: plaint reload [--json]\n"
+    "\n"
+    "Makes plaintd read its configuration file again (as SIGHUP does) and prints\n"
+    "the new rules version. If the file has errors, they are printed on stderr as\n"
+    "file:line:column: message, the daemon keeps its running rules, and the exit\n"
+    "status is 1. With --json, the daemon's reply is printed as it came.\n";
 
 static const char s_help_bench[] =
     "usage: plaint bench [--events N] [--concurrency C] [--window W]\n"
@@ -321,7 +362,7 @@ static int s_check(const s_cmdline_t *cl)
         return s_usage_error("%s needs a case number, e.g. 'plaint show TS-2026-000123'",
                              cl->verb_name);
     }
-    if (cl->verb == S_VERB_SUBMIT && cl->submit.file && cl->submit.has_fields) {
+    if ((cl->verb & S_VERB_EVENT) && cl->submit.file && cl->submit.has_fields) {
         return s_usage_error("%s: --file cannot be combined with field options", cl->verb_name);
     }
     if (cl->opts.endpoint[0] == '\0') {
@@ -337,6 +378,8 @@ static void s_print_help(s_verb_t verb)
     case S_VERB_SUBMIT: fputs(s_help_submit, stdout); break;
     case S_VERB_SHOW: fputs(s_help_show, stdout); break;
     case S_VERB_BENCH: fputs(s_help_bench, stdout); break;
+    case S_VERB_EXPLAIN: fputs(s_help_explain, stdout); break;
+    case S_VERB_RELOAD: fputs(s_help_reload, stdout); break;
     default: fputs(s_help_global, stdout); break;
     }
 }
@@ -377,6 +420,8 @@ int main(int argc, char **argv)
     case S_VERB_SUBMIT: return pl_cmd_submit(&cl.opts, &cl.submit);
     case S_VERB_SHOW: return pl_cmd_show(&cl.opts, cl.positional[0]);
     case S_VERB_BENCH: return pl_cmd_bench(&cl.opts, &cl.bench);
+    case S_VERB_EXPLAIN: return pl_cmd_explain(&cl.opts, &cl.submit);
+    case S_VERB_RELOAD: return pl_cmd_reload(&cl.opts);
     default: return PL_EXIT_USAGE;
     }
 }

@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include "common/pl_log.h"
+#include "config/rules.h"
 #include "config/yaml.h"
 
 #include <stdarg.h>
@@ -627,10 +628,24 @@ static void s_parse_table(s_ctx_t *ctx, const s_section_t *section, const pl_yam
     }
 }
 
+/* The rules sections are read as a whole by pl_rules_load_yaml() once every
+ * setting is known (the rules check kinds against intake.kinds); here they
+ * are only recognised. */
+static void s_parse_rules_section(s_ctx_t *ctx, const s_section_t *section,
+                                  const pl_yaml_node_t *node)
+{
+    (void)ctx;
+    (void)section;
+    (void)node;
+}
+
 static const s_section_t s_sections[] = {
     {"database", s_parse_table, s_database_keys}, {"listen", s_parse_table, s_listen_keys},
     {"intake", s_parse_table, s_intake_keys},     {"store", s_parse_table, s_store_keys},
-    {"log", s_parse_table, s_log_keys},
+    {"log", s_parse_table, s_log_keys},           {"directory", s_parse_rules_section, NULL},
+    {"categories", s_parse_rules_section, NULL},  {"tags", s_parse_rules_section, NULL},
+    {"kind_rules", s_parse_rules_section, NULL},  {"classify", s_parse_rules_section, NULL},
+    {"routing", s_parse_rules_section, NULL},
 };
 
 #define S_SECTION_COUNT (sizeof s_sections / sizeof s_sections[0])
@@ -677,6 +692,28 @@ static void s_check_whole(s_ctx_t *ctx, const pl_yaml_node_t *root)
         s_error(ctx, at ? at : listen, PL_ECONFIG,
                 "listen.publish: must differ from listen.ingest (both are \"%s\")",
                 cfg->listen_publish);
+    }
+}
+
+/* Errors of the rules loader join the others, under the same cap. */
+static void s_report_rules_error(const pl_err_t *err, void *arg)
+{
+    s_record(arg, err);
+}
+
+static void s_load_rules(s_ctx_t *ctx, const pl_yaml_node_t *root)
+{
+    pl_config_t *cfg = ctx->cfg;
+    const pl_yaml_node_t *intake = root ? pl_yaml_node_get(root, "intake") : NULL;
+    pl_rules_opts_t opts = {
+        .kinds = (const char *const *)cfg->kinds,
+        .kinds_node = intake ? pl_yaml_node_get(intake, "kinds") : NULL,
+        .version = cfg->version,
+    };
+    pl_rules_t *rules = pl_rules_load_yaml(ctx->doc, root, &opts, s_report_rules_error, ctx);
+    if (rules) {
+        pl_rules_unref(&cfg->rules);
+        cfg->rules = rules;
     }
 }
 
@@ -792,9 +829,10 @@ pl_config_t *pl_config_new_default(void)
     cfg->queue_max = 20000;
     cfg->reconnect_max_ms = 5000;
     cfg->log_level = PL_LOG_INFO;
+    cfg->rules = pl_rules_new_empty(version);
     bool ok = cfg->path && cfg->version && cfg->database_url && cfg->listen_ingest &&
               cfg->listen_publish && cfg->case_number_format && cfg->case_number_template &&
-              cfg->timezone && cfg->kinds;
+              cfg->timezone && cfg->kinds && cfg->rules;
     for (size_t i = 0; ok && i < kinds_count; i++) {
         ok = (cfg->kinds[i] = strdup(s_default_kinds[i])) != NULL;
     }
@@ -819,6 +857,7 @@ void pl_config_destroy(pl_config_t **self_p)
     free(cfg->case_number_template);
     free(cfg->timezone);
     s_free_strings(cfg->kinds);
+    pl_rules_unref(&cfg->rules);
     free(cfg);
     *self_p = NULL;
 }
@@ -854,6 +893,7 @@ pl_config_t *pl_config_load_buffer(const char *buf, size_t len, const char *name
 
     s_parse_root(&ctx, pl_yaml_doc_root(doc));
     s_check_whole(&ctx, pl_yaml_doc_root(doc));
+    s_load_rules(&ctx, pl_yaml_doc_root(doc));
 cleanup:
     if (ctx.error_count > 0) {
         pl_config_destroy(&cfg);

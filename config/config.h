@@ -15,6 +15,7 @@
 #define PL_CONFIG_H
 
 #include "common/pl_err.h"
+#include "config/rules.h"
 
 #include <stddef.h>
 
@@ -97,6 +98,12 @@ typedef struct pl_config {
     int reconnect_max_ms;
     /* log.level: a pl_log_level_t (error, warn, info, debug); default info. */
     int log_level;
+    /* The rules (sections directory, categories, tags, kind_rules, classify,
+     * routing; see config/rules.h), never NULL. The config holds one
+     * reference, dropped by pl_config_destroy(); take your own with
+     * pl_rules_ref() to keep the snapshot longer than the config. A file
+     * without rules sections gives the empty rule set. */
+    const pl_rules_t *rules;
 } pl_config_t;
 
 /*
@@ -105,6 +112,8 @@ typedef struct pl_config {
  * wrong; then every error found is appended to `errs` (may be NULL), each
  * with code PL_EIO (unreadable file), PL_ENOMEM, PL_EINVAL (file too large)
  * or PL_ECONFIG (everything else) and, where known, file, line and column.
+ * The rules sections are checked with the rest (pl_rules_load_yaml), after
+ * all other sections, and their errors join the same list.
  */
 pl_config_t *pl_config_load_file(const char *path, pl_errlist_t *errs);
 

@@ -4,6 +4,7 @@
 #include "common/pl_log.h"
 #include "common/pl_time.h"
 #include "config/event.h"
+#include "daemon/pipeline.h"
 #include "daemon/request.h"
 #include "daemon/zsock.h"
 
@@ -23,7 +24,10 @@ struct pl_broker {
     void *router;
     void *pub;
     pl_zsock_t *zsock;
+    pl_pipeline_t *pipeline;
     pl_store_t *store;
+    pl_broker_reload_fn reload;
+    void *reload_arg;
     const pl_config_t *cfg;
     pl_usec_t started;
     size_t outstanding;
@@ -202,8 +206,13 @@ static int s_check_keys(json_t *root, const char *const *allowed, pl_err_t *err)
     return 0;
 }
 
-/* Returns 0 when the call was handed on, or an error to refuse it with. */
-static int s_op_submit(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t *err)
+/*
+ * Validates the request's event and hands it to the workers. `explain`
+ * marks a dry run, which may omit event_id. Returns 0 when the call was
+ * handed on, or an error to refuse it with.
+ */
+static int s_start_work(pl_broker_t *broker, s_call_t *call, json_t *root, int explain,
+                        pl_err_t *err)
 {
     static const char *const keys[] = {"op", "id", "event", NULL};
     int rc = s_check_keys(root, keys, err);
@@ -214,26 +223,127 @@ static int s_op_submit(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err
     if (!event_json) {
         return pl_err_set(err, PL_EINVAL, "missing_field", "event", "event is required");
     }
+    json_t *copy = NULL;
+    if (explain && json_is_object(event_json) && !json_object_get(event_json, "event_id")) {
+        copy = json_copy(event_json);
+        if (!copy || json_object_set_new(copy, "event_id", json_string("explain")) != 0) {
+            json_decref(copy);
+            return pl_err_set(err, PL_ENOMEM, "internal", NULL, "out of memory");
+        }
+        event_json = copy;
+    }
+    int kind_given = json_is_object(event_json) && json_object_get(event_json, "kind") != NULL;
     pl_event_opts_t opts = {.kinds = (const char *const *)broker->cfg->kinds};
     pl_event_t *event = pl_event_from_json(event_json, pl_now(), &opts, err);
+    json_decref(copy);
     if (!event) {
         return PL_EINVAL;
     }
-    char *text = json_dumps(pl_event_json(event), JSON_COMPACT);
-    call->kind = strdup(pl_event_kind(event));
-    call->channel = strdup(pl_event_channel(event));
-    pl_event_destroy(&event);
-    if (!text) {
+    pl_work_t *work = pl_work_new(&event, kind_given, broker->cfg->rules);
+    if (!work) {
         return pl_err_set(err, PL_ENOMEM, "internal", NULL, "out of memory");
     }
-    rc = pl_store_submit(broker->store, &text, s_on_submitted, call);
-    if (rc == PL_EAGAIN) {
-        return pl_err_set(err, rc, "unavailable", NULL,
+    work->explain = explain;
+    work->ctx = call;
+    if (pl_store_pending(broker->store) + pl_pipeline_in_flight(broker->pipeline) >=
+            (size_t)broker->cfg->queue_max ||
+        pl_pipeline_push(broker->pipeline, &work) != 0) {
+        pl_work_destroy(&work);
+        return pl_err_set(err, PL_EAGAIN, "unavailable", NULL,
                           "too many requests wait for the database; retry later");
     }
-    if (rc) {
-        return pl_err_set(err, rc, "internal", NULL, "out of memory");
+    return 0;
+}
+
+static int s_op_submit(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t *err)
+{
+    return s_start_work(broker, call, root, 0, err);
+}
+
+static int s_op_explain(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t *err)
+{
+    return s_start_work(broker, call, root, 1, err);
+}
+
+/* A work item came back from the workers (loop thread). */
+static void s_on_work_done(pl_work_t *work, void *arg)
+{
+    pl_broker_t *broker = arg;
+    s_call_t *call = work->ctx;
+    if (work->status) {
+        s_reply_error(call, "internal", NULL, "could not classify the event: out of memory");
+        s_call_free(call);
+        pl_work_destroy(&work);
+        return;
     }
+    json_t *decision = pl_work_decision_json(work);
+    if (work->explain) {
+        if (decision) {
+            json_object_set_new(decision, "kind_given", json_boolean(work->kind_given));
+            json_object_set_new(decision, "stored", json_false());
+        }
+        json_t *reply = decision ? json_pack("{s:b, s:o}", "ok", 1, "explain", decision) : NULL;
+        s_reply(call, &reply);
+        s_call_free(call);
+        pl_work_destroy(&work);
+        return;
+    }
+    char *text = json_dumps(pl_event_json(work->event), JSON_COMPACT);
+    char *decision_text = decision ? json_dumps(decision, JSON_COMPACT) : NULL;
+    json_decref(decision);
+    call->kind = strdup(work->cls.kind ? work->cls.kind : pl_event_kind(work->event));
+    call->channel = strdup(pl_event_channel(work->event));
+    pl_work_destroy(&work);
+    if (!text || !decision_text) {
+        free(text);
+        free(decision_text);
+        s_reply_error(call, "internal", NULL, "out of memory");
+        s_call_free(call);
+        return;
+    }
+    int rc = pl_store_submit(broker->store, &text, &decision_text, s_on_submitted, call);
+    if (rc) {
+        s_reply_error(call, rc == PL_EAGAIN ? "unavailable" : "internal", NULL,
+                      rc == PL_EAGAIN ? "too many requests wait for the database; retry later"
+                                      : "out of memory");
+        s_call_free(call);
+    }
+}
+
+static int s_op_reload(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t *err)
+{
+    static const char *const keys[] = {"op", "id", NULL};
+    int rc = s_check_keys(root, keys, err);
+    if (rc) {
+        return rc;
+    }
+    if (!broker->reload) {
+        return pl_err_set(err, PL_EINVAL, "unknown_op", "op", "reload is not available");
+    }
+    pl_errlist_t errs = {0};
+    json_t *reply;
+    if (broker->reload(broker->reload_arg, &errs) == 0) {
+        reply = json_pack("{s:b, s:s}", "ok", 1, "rules_version", pl_rules_version(broker->cfg->rules));
+    } else {
+        json_t *list = json_array();
+        char line[1024];
+        for (size_t i = 0; list && i < errs.count; i++) {
+            const pl_err_t *e = &errs.items[i];
+            json_array_append_new(list, json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", e->file,
+                                                  "line", e->line, "column", e->column,
+                                                  "message", e->message, "text",
+                                                  pl_err_format(e, line, sizeof line)));
+        }
+        char msg[160];
+        snprintf(msg, sizeof msg, "%zu error%s in the configuration; the running rules stay",
+                 errs.count, errs.count == 1 ? "" : "s");
+        json_t *error = json_pack("{s:s, s:s}", "code", "invalid_config", "message", msg);
+        reply = error && list ? json_pack("{s:b, s:o, s:o}", "ok", 0, "error", error, "errors", list)
+                              : NULL;
+    }
+    pl_errlist_free(&errs);
+    s_reply(call, &reply);
+    s_call_free(call);
     return 0;
 }
 
@@ -298,11 +408,13 @@ static int s_op_ping(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t
     (void)root;
     (void)err;
     double uptime = (double)(pl_monotonic_usec() - broker->started) / 1e6;
-    json_t *reply = json_pack("{s:b, s:s, s:f, s:s, s:I, s:s}", "ok", 1, "version", PL_VERSION,
-                              "uptime_s", uptime, "database",
+    json_t *reply = json_pack("{s:b, s:s, s:f, s:s, s:I, s:s, s:s}", "ok", 1, "version",
+                              PL_VERSION, "uptime_s", uptime, "database",
                               pl_store_is_up(broker->store) ? "up" : "down", "queued",
-                              (json_int_t)pl_store_pending(broker->store), "config_version",
-                              broker->cfg->version);
+                              (json_int_t)(pl_store_pending(broker->store) +
+                                           pl_pipeline_in_flight(broker->pipeline)),
+                              "config_version", broker->cfg->version, "rules_version",
+                              pl_rules_version(broker->cfg->rules));
     s_reply(call, &reply);
     s_call_free(call);
     return 0;
@@ -317,6 +429,8 @@ static const struct {
     {"ping", s_op_ping},
     {"submit", s_op_submit},
     {"get", s_op_get},
+    {"explain", s_op_explain},
+    {"reload", s_op_reload},
 };
 
 /* ---- receiving ------------------------------------------------------------- */
@@ -395,7 +509,8 @@ static void s_on_message(pl_zsock_t *zs, zmq_msg_t *parts, size_t count, int tru
         }
         if (i == n) {
             pl_err_set(&err, PL_EINVAL, "unknown_op", "op",
-                       "unknown op \"%.64s\"; expected ping, submit or get", req.op);
+                       "unknown op \"%.64s\"; expected ping, submit, get, explain or reload",
+                       req.op);
         } else {
             rc = s_ops[i].fn(broker, call, req.root, &err);
         }
@@ -452,12 +567,18 @@ pl_broker_t *pl_broker_new(uv_loop_t *loop, void *zctx, pl_store_t *store,
         broker->pub = s_socket(zctx, ZMQ_PUB, publish, 0, err);
     }
     if (broker->pub) {
+        broker->pipeline = pl_pipeline_new(loop, zctx, s_on_work_done, broker, err);
+    }
+    if (broker->pipeline) {
         broker->zsock = pl_zsock_new(loop, broker->router, s_on_message, broker);
         if (!broker->zsock) {
             pl_err_set(err, PL_EIO, "zmq", NULL, "could not watch the ingest socket");
         }
     }
     if (!broker->zsock) {
+        if (broker->pipeline) {
+            pl_pipeline_close(broker->pipeline);
+        }
         if (broker->pub) {
             zmq_close(broker->pub);
         }
@@ -478,6 +599,12 @@ void pl_broker_start(pl_broker_t *broker)
 void pl_broker_set_config(pl_broker_t *broker, const pl_config_t *cfg)
 {
     broker->cfg = cfg;
+}
+
+void pl_broker_set_reload(pl_broker_t *broker, pl_broker_reload_fn fn, void *arg)
+{
+    broker->reload = fn;
+    broker->reload_arg = arg;
 }
 
 size_t pl_broker_outstanding(const pl_broker_t *broker)
@@ -521,5 +648,9 @@ void pl_broker_close(pl_broker_t *broker, void (*on_closed)(void *arg), void *ar
     broker->closed_cb = on_closed;
     broker->closed_arg = arg;
     broker->drained_cb = NULL;
+    /* Items still with the workers are destroyed with their calls unanswered;
+     * after a drain there are none. */
+    pl_pipeline_close(broker->pipeline);
+    broker->pipeline = NULL;
     pl_zsock_close(broker->zsock, s_on_zsock_closed, broker);
 }

@@ -4,9 +4,9 @@
  * frame into an operation (docs/protocol.md), hands the work on and sends the
  * reply when the work is done: for a submit, after its COMMIT.
  *
- * Pipeline: request -> parse and validate -> [workers: classifier, router,
- * escalation (issues 3, 4)] -> store -> reply. Until the workers land the
- * validated event goes straight to the store.
+ * Pipeline: request -> parse and validate -> workers (classifier, router;
+ * daemon/pipeline.h) -> store -> reply. "explain" runs the same workers and
+ * replies with their decision instead of storing it.
  */
 #ifndef PL_BROKER_H
 #define PL_BROKER_H
@@ -34,6 +34,17 @@ void pl_broker_start(pl_broker_t *broker);
 
 /* pl_broker_set_config: new requests use cfg from now on (borrows it). */
 void pl_broker_set_config(pl_broker_t *broker, const pl_config_t *cfg);
+
+/*
+ * pl_broker_reload_fn: re-reads the configuration for the "reload" op.
+ * Returns 0 when the new configuration is in force (it calls
+ * pl_broker_set_config), or non-zero with the errors in errs and nothing
+ * changed.
+ */
+typedef int (*pl_broker_reload_fn)(void *arg, pl_errlist_t *errs);
+
+/* pl_broker_set_reload: enables the "reload" op. */
+void pl_broker_set_reload(pl_broker_t *broker, pl_broker_reload_fn fn, void *arg);
 
 /*
  * pl_broker_drain: stops taking requests and calls done(arg) once every

@@ -4,12 +4,18 @@
  */
 #include "common/pl_err.h"
 #include "common/pl_log.h"
+#include "common/pl_time.h"
 #include "config/config.h"
+#include "config/event.h"
 #include "daemon/broker.h"
 #include "daemon/migrate.h"
 #include "daemon/store.h"
+#include "workers/classifier.h"
+#include "workers/router.h"
+#include "workers/work.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +43,7 @@ static void s_usage(FILE *out)
             "               [--publish ENDPOINT] [--log-level LEVEL] [--wait-db SECONDS]\n"
             "               [--drain-timeout SECONDS]\n"
             "       plaintd --check-config FILE\n"
+            "       plaintd --explain --config FILE [--file EVENT.json]\n"
             "       plaintd --version\n"
             "\n"
             "  --config FILE        the YAML configuration (see config/README.md)\n"
@@ -48,6 +55,8 @@ static void s_usage(FILE *out)
             "  --drain-timeout SEC  on SIGTERM, how long to wait for in-flight work (10)\n"
             "  --check-config FILE  validate FILE, print file:line:column: message for\n"
             "                       each error (exit 1) or a summary (exit 0)\n"
+            "  --explain            classify and route one event (JSON from --file or\n"
+            "                       stdin) with the rules in --config; nothing is stored\n"
             "\n"
             "Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the configuration.\n");
 }
@@ -70,9 +79,12 @@ static int s_check_config(const char *path)
         pl_errlist_free(&errs);
         return 1;
     }
-    printf("%s: ok: ingest %s, publish %s, case numbers %s, %zu kinds, version %.12s\n", path,
-           cfg->listen_ingest, cfg->listen_publish, cfg->case_number_format, cfg->kinds_count,
-           cfg->version);
+    pl_rules_stats_t st;
+    pl_rules_get_stats(cfg->rules, &st);
+    printf("%s: ok: %zu categories, %zu tags, %zu kind rules, %zu routing rules, %zu keywords, "
+           "%zu departments, %zu roles, %zu people; ingest %s; version %.12s\n",
+           path, st.categories, st.tags, st.kind_rules, st.routing, st.keywords, st.departments,
+           st.roles, st.people, cfg->listen_ingest, cfg->version);
     pl_config_destroy(&cfg);
     pl_errlist_free(&errs);
     return 0;
@@ -142,22 +154,23 @@ static void s_on_stop(uv_signal_t *handle, int signum)
     pl_broker_drain(d->broker, s_on_broker_drained, d);
 }
 
-static void s_on_reload(uv_signal_t *handle, int signum)
+/*
+ * Loads the file again; a valid one replaces the configuration and rules
+ * for new work (items in flight keep the rules they started with), an
+ * invalid one changes nothing. Returns 0 or PL_ECONFIG with errs filled.
+ */
+static int s_reload(void *arg, pl_errlist_t *errs)
 {
-    (void)signum;
-    s_daemon_t *d = handle->data;
-    pl_errlist_t errs = {0};
-    pl_config_t *cfg = pl_config_load_file(d->config_path, &errs);
+    s_daemon_t *d = arg;
+    pl_config_t *cfg = pl_config_load_file(d->config_path, errs);
     if (!cfg) {
         char line[1024];
-        for (size_t i = 0; i < errs.count; i++) {
+        for (size_t i = 0; i < errs->count; i++) {
             pl_log(PL_LOG_ERROR, "plaintd", "reload refused: %s",
-                   pl_err_format(&errs.items[i], line, sizeof line));
+                   pl_err_format(&errs->items[i], line, sizeof line));
         }
-        pl_errlist_free(&errs);
-        return;
+        return PL_ECONFIG;
     }
-    pl_errlist_free(&errs);
     if (strcmp(cfg->listen_ingest, d->cfg->listen_ingest) != 0 ||
         strcmp(cfg->listen_publish, d->cfg->listen_publish) != 0 ||
         strcmp(cfg->database_url, d->cfg->database_url) != 0) {
@@ -166,20 +179,109 @@ static void s_on_reload(uv_signal_t *handle, int signum)
     }
     if (pl_store_set_case_format(d->store, cfg->case_number_template, cfg->case_number_width,
                                  cfg->timezone) != 0) {
+        pl_err_t oom;
+        pl_err_set(&oom, PL_ENOMEM, "internal", NULL, "out of memory");
+        pl_errlist_append(errs, &oom);
         pl_log(PL_LOG_ERROR, "plaintd", "reload refused: out of memory");
         pl_config_destroy(&cfg);
-        return;
+        return PL_ENOMEM;
     }
     pl_broker_set_config(d->broker, cfg);
     pl_log_threshold = (pl_log_level_t)cfg->log_level;
     pl_config_destroy(&d->cfg);
     d->cfg = cfg;
-    pl_log(PL_LOG_INFO, "plaintd", "configuration reloaded version=%.12s", cfg->version);
+    pl_log(PL_LOG_INFO, "plaintd", "configuration reloaded rules_version=%.12s",
+           pl_rules_version(cfg->rules));
+    return 0;
+}
+
+static void s_on_reload(uv_signal_t *handle, int signum)
+{
+    (void)signum;
+    pl_errlist_t errs = {0};
+    s_reload(handle->data, &errs);
+    pl_errlist_free(&errs);
+}
+
+/* plaintd --explain: classify and route one event against a file, offline. */
+static int s_explain(const char *config_path, const char *event_path)
+{
+    pl_errlist_t errs = {0};
+    pl_config_t *cfg = pl_config_load_file(config_path, &errs);
+    if (!cfg) {
+        s_print_errors(&errs);
+        pl_errlist_free(&errs);
+        return 1;
+    }
+    pl_errlist_free(&errs);
+    json_error_t jerr;
+    json_t *obj = event_path && strcmp(event_path, "-") != 0
+                      ? json_load_file(event_path, JSON_REJECT_DUPLICATES, &jerr)
+                      : json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
+    if (!obj) {
+        fprintf(stderr, "%s:%d:%d: %s\n", event_path ? event_path : "stdin", jerr.line,
+                jerr.column, jerr.text);
+        pl_config_destroy(&cfg);
+        return 1;
+    }
+    /* A request object {"op":"explain","event":{...}} is accepted too. */
+    json_t *event_json = json_object_get(obj, "event") ? json_object_get(obj, "event") : obj;
+    if (json_is_object(event_json) && !json_object_get(event_json, "event_id")) {
+        json_object_set_new(event_json, "event_id", json_string("explain"));
+    }
+    int kind_given = json_is_object(event_json) && json_object_get(event_json, "kind") != NULL;
+    pl_err_t err;
+    pl_err_clear(&err);
+    pl_event_opts_t opts = {.kinds = (const char *const *)cfg->kinds};
+    pl_event_t *event = pl_event_from_json(event_json, pl_now(), &opts, &err);
+    json_decref(obj);
+    if (!event) {
+        fprintf(stderr, "plaintd: %s (field %s, %s)\n", err.message,
+                err.field[0] ? err.field : "-", err.reason ? err.reason : "invalid");
+        pl_config_destroy(&cfg);
+        return 1;
+    }
+    /* The same workers the daemon runs, called in line: the same answer. */
+    json_t *out = NULL;
+    pl_work_t *work = pl_work_new(&event, kind_given, cfg->rules);
+    pl_classifier_t *classifier = pl_classifier_new();
+    pl_router_t *router = pl_router_new();
+    if (work && classifier && router) {
+        work->explain = 1;
+        if (pl_classifier_handle(classifier, work) == 0 && pl_router_handle(router, work) == 0) {
+            out = pl_work_decision_json(work);
+        }
+    }
+    if (out) {
+        json_object_set_new(out, "kind_given", json_boolean(kind_given));
+        json_object_set_new(out, "stored", json_false());
+        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+    } else {
+        fprintf(stderr, "plaintd: out of memory\n");
+    }
+    json_decref(out);
+    pl_classifier_destroy(&classifier);
+    pl_router_destroy(&router);
+    pl_work_destroy(&work);
+    pl_event_destroy(&event);
+    pl_config_destroy(&cfg);
+    return out ? 0 : 1;
 }
 
 int main(int argc, char **argv)
 {
-    enum { OPT_DB = 256, OPT_INGEST, OPT_PUBLISH, OPT_CHECK, OPT_LOG, OPT_WAIT, OPT_DRAIN };
+    enum {
+        OPT_DB = 256,
+        OPT_INGEST,
+        OPT_PUBLISH,
+        OPT_CHECK,
+        OPT_LOG,
+        OPT_WAIT,
+        OPT_DRAIN,
+        OPT_EXPLAIN,
+        OPT_FILE
+    };
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
         {"db", required_argument, NULL, OPT_DB},
@@ -189,13 +291,16 @@ int main(int argc, char **argv)
         {"log-level", required_argument, NULL, OPT_LOG},
         {"wait-db", required_argument, NULL, OPT_WAIT},
         {"drain-timeout", required_argument, NULL, OPT_DRAIN},
+        {"explain", no_argument, NULL, OPT_EXPLAIN},
+        {"file", required_argument, NULL, OPT_FILE},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *config_path = NULL, *db = NULL, *ingest = NULL, *publish = NULL;
     const char *log_level = NULL;
-    int wait_db = 30, drain_s = 10;
+    const char *event_file = NULL;
+    int wait_db = 30, drain_s = 10, explain = 0;
     int opt;
     while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
         switch (opt) {
@@ -207,6 +312,8 @@ int main(int argc, char **argv)
         case OPT_LOG: log_level = optarg; break;
         case OPT_WAIT: wait_db = atoi(optarg); break;
         case OPT_DRAIN: drain_s = atoi(optarg); break;
+        case OPT_EXPLAIN: explain = 1; break;
+        case OPT_FILE: event_file = optarg; break;
         case 'V': printf("plaintd %s\n", PL_VERSION); return 0;
         case 'h': s_usage(stdout); return 0;
         default: s_usage(stderr); return 2;
@@ -221,6 +328,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "plaintd: --config FILE is required\n");
         s_usage(stderr);
         return 2;
+    }
+    if (explain) {
+        return s_explain(config_path, event_file);
     }
     if (wait_db < 0 || drain_s < 0) {
         fprintf(stderr, "plaintd: --wait-db and --drain-timeout take seconds >= 0\n");
@@ -304,6 +414,7 @@ int main(int argc, char **argv)
     uv_signal_start(&d.sigint, s_on_stop, SIGINT);
     uv_signal_start(&d.sigterm, s_on_stop, SIGTERM);
     uv_signal_start(&d.sighup, s_on_reload, SIGHUP);
+    pl_broker_set_reload(d.broker, s_reload, &d);
 
     pl_store_start(d.store);
     pl_broker_start(d.broker);

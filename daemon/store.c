@@ -23,7 +23,8 @@ static const struct {
     const char *sql;
     int nparams;
 } s_statements[] = {
-    {"pl_submit", "SELECT case_no, duplicate FROM pl_submit($1::jsonb, $2, $3::integer, $4)", 4},
+    {"pl_submit",
+     "SELECT case_no, duplicate FROM pl_submit($1::jsonb, $2::jsonb, $3, $4::integer, $5)", 5},
     {"pl_dead_letter",
      "INSERT INTO dead_letters (peer, raw, raw_size, code, field, message) "
      "VALUES ($1, $2::bytea, $3::integer, $4, $5, $6)",
@@ -37,6 +38,7 @@ typedef struct s_job {
     struct s_job *next;
     s_job_kind_t kind;
     char *text; /* event JSON, or case number */
+    char *decision; /* classification and route JSON of a submit */
     char *case_template;
     char *timezone;
     int case_width;
@@ -135,6 +137,7 @@ static void s_on_poll(uv_poll_t *handle, int status, int events);
 static void s_job_free(s_job_t *job)
 {
     free(job->text);
+    free(job->decision);
     free(job->case_template);
     free(job->timezone);
     free(job->peer);
@@ -718,8 +721,9 @@ static int s_send_job(pl_store_t *store, s_job_t *job)
     case S_JOB_SUBMIT: {
         char width[16];
         snprintf(width, sizeof width, "%d", job->case_width);
-        const char *values[] = {job->text, job->case_template, width, job->timezone};
-        return PQsendQueryPrepared(store->conn, "pl_submit", 4, values, NULL, NULL, 0) ? 0
+        const char *values[] = {job->text, job->decision, job->case_template, width,
+                                job->timezone};
+        return PQsendQueryPrepared(store->conn, "pl_submit", 5, values, NULL, NULL, 0) ? 0
                                                                                         : PL_EDB;
     }
     case S_JOB_DEAD_LETTER: {
@@ -897,14 +901,17 @@ static void s_enqueue(pl_store_t *store, s_job_t *job)
     s_flush(store);
 }
 
-int pl_store_submit(pl_store_t *store, char **event_json, pl_store_submit_cb cb, void *ctx)
+int pl_store_submit(pl_store_t *store, char **event_json, char **decision_json,
+                    pl_store_submit_cb cb, void *ctx)
 {
     int rc = s_admit(store);
     s_job_t *job = rc == 0 ? calloc(1, sizeof *job) : NULL;
     if (rc == 0 && job) {
         job->kind = S_JOB_SUBMIT;
         job->text = *event_json;
+        job->decision = *decision_json;
         *event_json = NULL;
+        *decision_json = NULL;
         job->case_template = strdup(store->case_template);
         job->timezone = strdup(store->timezone);
         job->case_width = store->case_width;
@@ -918,7 +925,9 @@ int pl_store_submit(pl_store_t *store, char **event_json, pl_store_submit_cb cb,
         return PL_ENOMEM;
     }
     free(*event_json);
+    free(*decision_json);
     *event_json = NULL;
+    *decision_json = NULL;
     return rc ? rc : PL_ENOMEM;
 }
 

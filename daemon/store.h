@@ -51,12 +51,16 @@ pl_store_t *pl_store_new(uv_loop_t *loop, const pl_store_opts_t *opts);
 void pl_store_start(pl_store_t *store);
 
 /*
- * pl_store_submit: queues the storing of one normalized event (JSON text).
- * Takes ownership of *event_json and nulls it. Returns 0, or PL_EAGAIN when
- * the queue is full or the store is closing (then cb is never invoked and the
- * text is freed), or PL_ENOMEM.
+ * pl_store_submit: queues the storing of one normalized event (JSON text)
+ * with its decision (the classifier's and router's result as JSON: kind,
+ * category, severity, tags, department, assignee, strategy, candidates,
+ * inform, rule, rules_version, matched_rules; sql/002). Takes ownership of
+ * *event_json and *decision_json and nulls them. Returns 0, or PL_EAGAIN
+ * when the queue is full or the store is closing (then cb is never invoked
+ * and the texts are freed), or PL_ENOMEM.
  */
-int pl_store_submit(pl_store_t *store, char **event_json, pl_store_submit_cb cb, void *ctx);
+int pl_store_submit(pl_store_t *store, char **event_json, char **decision_json,
+                    pl_store_submit_cb cb, void *ctx);
 
 /* pl_store_get_case: queues a read of one case as JSON. Errors as above. */
 int pl_store_get_case(pl_store_t *store, const char *case_no, pl_store_read_cb cb, void *ctx);

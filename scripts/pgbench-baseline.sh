@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The ceiling plaintd is compared against: pgbench writing the same rows
-# (pl_submit: case, counter, history) straight into PostgreSQL, one event per
+# (pl_submit: case, counter, history, with a classification and route
+# like the daemon's) straight into PostgreSQL, one event per
 # transaction and BATCH events per transaction, at each client count.
 #
 #   scripts/pgbench-baseline.sh --host SOCKET_DIR [--port 5432] [--db NAME]
@@ -42,7 +43,8 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # The same shape of event as `plaint bench` sends (about 450 bytes).
-stmt="SELECT * FROM pl_submit(jsonb_build_object(
+stmt=$(cat <<'SQL'
+SELECT * FROM pl_submit(jsonb_build_object(
   'event_id', 'pgb-' || nextval('pl_pgbench_seq'), 'source', 'pgbench',
   'kind', 'complaint', 'channel', 'phone', 'received_at', pl_rfc3339(now()),
   'customer', jsonb_build_object('name', '王先生', 'phone', '13800000000',
@@ -50,7 +52,19 @@ stmt="SELECT * FROM pl_submit(jsonb_build_object(
   'content', '上周购买的洗衣机脱水时漏水，地板被泡坏了，请尽快派人上门检查维修。The washer leaks when spinning.',
   'product', jsonb_build_object('spec', 'XQB70-A1', 'order_no', 'PO-2026-0042',
                                 'quantity', 1, 'ship_date', '2026-11-01'),
-  'region', 'east'), 'PB-{year}-{seq}', 6, 'Asia/Shanghai');"
+  'region', 'east'),
+  '{"rules_version": "0000000000000000000000000000000000000000000000000000000000000000",
+    "kind": "complaint", "category": "product_quality", "severity": "high",
+    "tags": ["quality_abnormal"], "department": "quality", "assignee": "luo_min",
+    "inform": ["rnd", "management_rep", "general_manager"], "strategy": null,
+    "candidates": [], "rule": "product_quality",
+    "matched_rules": [{"section": "categories", "rule": "product_quality",
+                         "why": "keyword 漏水 in content"},
+                        {"section": "routing", "rule": "product_quality",
+                         "why": "category is product_quality"}]}'::jsonb,
+  'PB-{year}-{seq}', 6, 'Asia/Shanghai');
+SQL
+)
 echo "$stmt" >"$work/single.sql"
 {
     echo "BEGIN;"

@@ -2,7 +2,9 @@
  * it_roundtrip: events in, cases out, over the real plaintd, ZeroMQ and
  * PostgreSQL: ping, submit (idempotent per source and event id), get, the
  * request id, socket types and envelopes, the PUB feed, and the plaint
- * client. Each test runs its own plaintd on its own fresh database.
+ * client. Each test runs its own plaintd on its own fresh database, with
+ * the shipped config/plaint.yaml: every case is also classified and routed
+ * by its rules (it_rules tests the decisions themselves).
  * Run one test with: it_roundtrip NAME
  */
 #include "it.h"
@@ -85,6 +87,61 @@ static void s_stop(it_daemon_t *d)
     it_daemon_stop(d);
 }
 
+/* The history types of the case stored for (source, event_id), in order,
+ * comma-separated (caller frees). */
+static char *s_history_types(const char *db, const char *source, const char *event_id)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT coalesce(string_agg(h.type, ',' ORDER BY h.id), '') FROM case_history h "
+             "JOIN cases c ON c.id = h.case_id WHERE c.source = '%s' AND c.event_id = '%s'",
+             source, event_id);
+    return it_sql(db, sql);
+}
+
+/*
+ * Checks a case's history under the shipped rules: registered by the
+ * source, then classified and routed (every event gets a category, `other`
+ * at worst, and the last routing rule catches everything), each entry
+ * carrying the case's rules_version, in time order.
+ */
+static void s_check_history(const json_t *c, const char *source)
+{
+    json_t *history = json_object_get(c, "history");
+    IT_CHECK(json_is_array(history));
+    if (json_array_size(history) != 3) {
+        char *text = json_dumps(history, JSON_COMPACT);
+        fprintf(stderr, "history: %s\n", text ? text : "?");
+        free(text);
+    }
+    IT_CHECK_INT(json_array_size(history), 3);
+    static const char *const types[] = {"registered", "classified", "routed"};
+    char actor[128];
+    snprintf(actor, sizeof actor, "source:%s", source);
+    const char *actors[] = {actor, "classifier", "router"};
+    const char *rules_version = s_str(c, "rules_version");
+    IT_CHECK(rules_version != NULL && it_match(rules_version, "^[0-9a-f]{64}$"));
+    const char *prev_at = "";
+    for (size_t i = 0; i < 3; i++) {
+        json_t *h = json_array_get(history, i);
+        IT_CHECK_STR(s_str(h, "type"), types[i]);
+        IT_CHECK_STR(s_str(h, "actor"), actors[i]);
+        const char *at = s_str(h, "at");
+        IT_CHECK(it_match(at, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$"));
+        IT_CHECK(strcmp(prev_at, at) <= 0);
+        prev_at = at;
+        json_t *detail = json_object_get(h, "detail");
+        IT_CHECK(json_is_object(detail));
+        if (i > 0) {
+            IT_CHECK_STR(s_str(detail, "rules_version"), rules_version);
+        }
+    }
+    json_t *classified = json_object_get(json_array_get(history, 1), "detail");
+    IT_CHECK_STR(s_str(classified, "category"), s_str(c, "category"));
+    json_t *routed = json_object_get(json_array_get(history, 2), "detail");
+    IT_CHECK_STR(s_str(routed, "department"), s_str(c, "department"));
+}
+
 /* ---- ping and submit ---------------------------------------------------------- */
 
 static void test_ping(void)
@@ -124,7 +181,12 @@ static void test_submit_idempotent(void)
     IT_CHECK_STR(s_str(third, "case_no"), case_no);
     IT_CHECK(json_is_true(json_object_get(third, "duplicate")));
     IT_CHECK_INT(it_sql_long(db, "SELECT count(*) FROM cases"), 1);
-    IT_CHECK_INT(it_sql_long(db, "SELECT count(*) FROM case_history"), 1);
+    /* One case, one history: registered, classified, routed (shipped
+     * rules); the duplicates added nothing. */
+    IT_CHECK_INT(it_sql_long(db, "SELECT count(*) FROM case_history"), 3);
+    char *types = s_history_types(db, "crm", "evt-1");
+    IT_CHECK_STR(types, "registered,classified,routed");
+    free(types);
 
     /* The same event_id from another source is another case. */
     json_t *other = s_submit(&d, "shop", "evt-1", "洗衣机漏水");
@@ -133,7 +195,10 @@ static void test_submit_idempotent(void)
     IT_CHECK(it_match(s_str(other, "case_no"), S_CASE_RE));
     IT_CHECK(strcmp(s_str(other, "case_no"), case_no) != 0);
     IT_CHECK_INT(it_sql_long(db, "SELECT count(*) FROM cases"), 2);
-    IT_CHECK_INT(it_sql_long(db, "SELECT count(*) FROM case_history"), 2);
+    IT_CHECK_INT(it_sql_long(db, "SELECT count(*) FROM case_history"), 6);
+    types = s_history_types(db, "shop", "evt-1");
+    IT_CHECK_STR(types, "registered,classified,routed");
+    free(types);
 
     json_decref(first);
     json_decref(again);
@@ -221,13 +286,15 @@ static void test_get_case(void)
     /* The Shanghai year of the receipt numbers the case. */
     IT_CHECK(strncmp(case_no, "TS-2024-", 8) == 0);
 
-    json_t *history = json_object_get(c, "history");
-    IT_CHECK(json_is_array(history));
-    IT_CHECK_INT(json_array_size(history), 1);
-    json_t *h = json_array_get(history, 0);
-    IT_CHECK(it_match(s_str(h, "at"), "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$"));
-    IT_CHECK_STR(s_str(h, "actor"), "source:crm");
-    IT_CHECK_STR(s_str(h, "type"), "registered");
+    /* The shipped rules: a stated repair is a repair request, routed to
+     * after-sales (R3); the decision is recorded in the history. */
+    IT_CHECK_STR(s_str(c, "category"), "repair_request");
+    IT_CHECK_STR(s_str(c, "department"), "after_sales");
+    s_check_history(c, "crm");
+    json_t *registered = json_object_get(json_array_get(json_object_get(c, "history"), 0), "detail");
+    IT_CHECK_STR(s_str(registered, "event_id"), "get-1");
+    IT_CHECK_STR(s_str(registered, "kind"), "repair");
+    IT_CHECK_STR(s_str(registered, "channel"), "web");
 
     json_decref(reply);
     json_decref(sent);
@@ -549,7 +616,7 @@ static int s_count_lines(const char *text)
     return n;
 }
 
-static void s_check_show_json(const char *out, const char *case_no)
+static void s_check_show_json(const char *out, const char *case_no, const char *source)
 {
     IT_CHECK_INT(s_count_lines(out), 1);
     json_t *c = json_loads(out, 0, NULL);
@@ -557,8 +624,7 @@ static void s_check_show_json(const char *out, const char *case_no)
     IT_CHECK_STR(s_str(c, "case_no"), case_no);
     IT_CHECK_STR(s_str(c, "status"), "registered");
     IT_CHECK(s_str(c, "received_at") != NULL);
-    IT_CHECK(json_is_array(json_object_get(c, "history")));
-    IT_CHECK_INT(json_array_size(json_object_get(c, "history")), 1);
+    s_check_history(c, source);
     IT_CHECK(json_is_object(json_object_get(c, "customer")));
     json_decref(c);
 }
@@ -617,13 +683,13 @@ static void test_client(void)
     const char *show_after[] = {"plaint", "--endpoint", e, "show", case_no, "--json", NULL};
     rc = it_run(show_after, NULL, &out, &err);
     IT_CHECK_INT(rc, 0);
-    s_check_show_json(out, case_no);
+    s_check_show_json(out, case_no, "plaint"); /* the client's default source */
     free(out);
     free(err);
     const char *show_before[] = {"plaint", "--endpoint", e, "--json", "show", stdin_case, NULL};
     rc = it_run(show_before, NULL, &out, &err);
     IT_CHECK_INT(rc, 0);
-    s_check_show_json(out, stdin_case);
+    s_check_show_json(out, stdin_case, "crm");
     free(out);
     free(err);
 

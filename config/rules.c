@@ -1,0 +1,266 @@
+/*
+ * rules.c: the rules snapshot itself: its memory (one arena, freed at once),
+ * the text buffer used by explanations, and its lifecycle (reference
+ * counting, stats). Loading is in rules_load.c and rules_sections.c,
+ * conditions in rules_cond.c and rules_match.c, classify and route in
+ * rules_eval.c; config/README.md documents the rules language.
+ */
+#include "config/rules_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const pl_rules_sections[] = {"directory", "categories", "tags", "kind_rules",
+                                         "classify",  "routing",    NULL};
+
+const char *const pl_rules_severities[] = {"low", "normal", "high", "critical", NULL};
+
+/* ---- arena -------------------------------------------------------------------------------- */
+
+struct pl__arena_block {
+    pl__arena_block_t *next;
+    size_t used;
+    size_t cap;
+    max_align_t data[];
+};
+
+enum { S_ARENA_BLOCK = 64 * 1024 };
+
+void *pl__arena_alloc(pl__arena_t *arena, size_t size)
+{
+    size_t align = sizeof(max_align_t);
+    size = (size + align - 1) / align * align;
+    if (size == 0) {
+        size = align;
+    }
+    pl__arena_block_t *block = arena->head;
+    if (!block || block->cap - block->used < size) {
+        size_t cap = size > S_ARENA_BLOCK ? size : S_ARENA_BLOCK;
+        block = calloc(1, sizeof *block + cap);
+        if (!block) {
+            return NULL;
+        }
+        block->cap = cap;
+        block->next = arena->head;
+        arena->head = block;
+        arena->bytes += sizeof *block + cap;
+    }
+    void *p = (char *)block->data + block->used;
+    block->used += size;
+    return p;
+}
+
+char *pl__arena_strndup(pl__arena_t *arena, const char *s, size_t size)
+{
+    char *copy = pl__arena_alloc(arena, size + 1);
+    if (copy) {
+        memcpy(copy, s, size);
+        copy[size] = '\0';
+    }
+    return copy;
+}
+
+void pl__arena_free(pl__arena_t *arena)
+{
+    pl__arena_block_t *block = arena->head;
+    while (block) {
+        pl__arena_block_t *next = block->next;
+        free(block);
+        block = next;
+    }
+    arena->head = NULL;
+    arena->bytes = 0;
+}
+
+/* ---- text buffer -------------------------------------------------------------------------- */
+
+void pl__buf_add(pl__buf_t *buf, const char *s, size_t size)
+{
+    if (buf->failed) {
+        return;
+    }
+    if (buf->size + size + 1 > buf->cap) {
+        size_t cap = buf->cap ? buf->cap * 2 : 128;
+        while (cap < buf->size + size + 1) {
+            cap *= 2;
+        }
+        char *data = realloc(buf->data, cap);
+        if (!data) {
+            buf->failed = true;
+            return;
+        }
+        buf->data = data;
+        buf->cap = cap;
+    }
+    memcpy(buf->data + buf->size, s, size);
+    buf->size += size;
+    buf->data[buf->size] = '\0';
+}
+
+void pl__buf_puts(pl__buf_t *buf, const char *s)
+{
+    pl__buf_add(buf, s, strlen(s));
+}
+
+void pl__buf_printf(pl__buf_t *buf, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        buf->failed = true;
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        pl__buf_add(buf, small, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (!big) {
+        buf->failed = true;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    pl__buf_add(buf, big, (size_t)n);
+    free(big);
+}
+
+void pl__buf_cat(pl__buf_t *buf, ...)
+{
+    va_list ap;
+    va_start(ap, buf);
+    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *)) {
+        pl__buf_add(buf, s, strlen(s));
+    }
+    va_end(ap);
+}
+
+void pl__buf_uint(pl__buf_t *buf, unsigned long long value)
+{
+    char digits[24];
+    size_t n = sizeof digits;
+    do {
+        digits[--n] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value);
+    pl__buf_add(buf, digits + n, sizeof digits - n);
+}
+
+void pl__buf_free(pl__buf_t *buf)
+{
+    free(buf->data);
+    memset(buf, 0, sizeof *buf);
+}
+
+/* ---- lifecycle ---------------------------------------------------------------------------- */
+
+pl_rules_t *pl__rules_alloc(const char *version)
+{
+    pl_rules_t *rules = calloc(1, sizeof *rules);
+    if (!rules) {
+        return NULL;
+    }
+    atomic_init(&rules->refs, 1);
+    rules->default_category = -1;
+    rules->default_severity = PL__DEFAULT_SEVERITY;
+    rules->version =
+        pl__arena_strndup(&rules->arena, version ? version : "", strlen(version ? version : ""));
+    if (!rules->version) {
+        free(rules);
+        return NULL;
+    }
+    return rules;
+}
+
+static void s_rules_free(pl_rules_t *rules)
+{
+    for (size_t i = 0; i < rules->regexes_count; i++) {
+        regfree(rules->regexes[i]);
+        free(rules->regexes[i]);
+    }
+    free(rules->regexes);
+    free(rules->kw_entries);
+    free(rules->kw_cond_fields);
+    pl_ac_destroy(&rules->ac);
+    pl__arena_free(&rules->arena);
+    free(rules);
+}
+
+pl_rules_t *pl_rules_new_empty(const char *version)
+{
+    pl_rules_t *rules = pl__rules_alloc(version);
+    if (rules) {
+        rules->empty = true;
+    }
+    return rules;
+}
+
+const pl_rules_t *pl_rules_ref(const pl_rules_t *rules)
+{
+    if (rules) {
+        /* The count is the one mutable part of a snapshot. */
+        atomic_fetch_add_explicit(&((pl_rules_t *)rules)->refs, 1, memory_order_relaxed);
+    }
+    return rules;
+}
+
+void pl_rules_unref(const pl_rules_t **self_p)
+{
+    if (!self_p || !*self_p) {
+        return;
+    }
+    pl_rules_t *rules = (pl_rules_t *)*self_p;
+    *self_p = NULL;
+    if (atomic_fetch_sub_explicit(&rules->refs, 1, memory_order_acq_rel) == 1) {
+        s_rules_free(rules);
+    }
+}
+
+const char *pl_rules_version(const pl_rules_t *rules)
+{
+    return rules->version;
+}
+
+bool pl_rules_is_empty(const pl_rules_t *rules)
+{
+    return rules->empty;
+}
+
+void pl_rules_get_stats(const pl_rules_t *rules, pl_rules_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->departments = rules->depts_count;
+    out->roles = rules->roles_count;
+    out->people = rules->people_count;
+    out->categories = rules->categories_count;
+    out->tags = rules->tags_count;
+    out->kind_rules = rules->kind_rules_count;
+    out->routing = rules->routes_count;
+    out->keywords = rules->ac ? pl_ac_pattern_count(rules->ac) : 0;
+    out->regexes = rules->regexes_count;
+    out->automaton_bytes = rules->ac ? pl_ac_memory_size(rules->ac) : 0;
+}
+
+long pl__named_find(const pl__named_index_t *table, size_t count, const char *id)
+{
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(table[mid].id, id);
+        if (c == 0) {
+            return (long)table[mid].index;
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return -1;
+}
