@@ -82,9 +82,11 @@ static int s_check_config(const char *path)
     pl_rules_stats_t st;
     pl_rules_get_stats(cfg->rules, &st);
     printf("%s: ok: %zu categories, %zu tags, %zu kind rules, %zu routing rules, %zu keywords, "
-           "%zu departments, %zu roles, %zu people; ingest %s; version %.12s\n",
+           "%zu departments, %zu roles, %zu people; ingest %s, publish %s, case numbers %s, "
+           "%zu kinds; version %.12s\n",
            path, st.categories, st.tags, st.kind_rules, st.routing, st.keywords, st.departments,
-           st.roles, st.people, cfg->listen_ingest, cfg->version);
+           st.roles, st.people, cfg->listen_ingest, cfg->listen_publish, cfg->case_number_format,
+           cfg->kinds_count, cfg->version);
     pl_config_destroy(&cfg);
     pl_errlist_free(&errs);
     return 0;
