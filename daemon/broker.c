@@ -4,6 +4,7 @@
 #include "common/pl_log.h"
 #include "common/pl_time.h"
 #include "config/event.h"
+#include "daemon/escalator.h"
 #include "daemon/pipeline.h"
 #include "daemon/request.h"
 #include "daemon/zsock.h"
@@ -26,6 +27,7 @@ struct pl_broker {
     pl_zsock_t *zsock;
     pl_pipeline_t *pipeline;
     pl_store_t *store;
+    pl_escalator_t *escalator;
     pl_broker_reload_fn reload;
     void *reload_arg;
     const pl_config_t *cfg;
@@ -156,26 +158,19 @@ static void s_reply_error(s_call_t *call, const char *code, const char *field,
 /* ---- operations ----------------------------------------------------------- */
 
 static void s_on_submitted(void *ctx, int status, const char *case_no, int duplicate,
-                           const char *message)
+                           int64_t next_fire, const char *message)
 {
     s_call_t *call = ctx;
     if (status == 0) {
         json_t *reply =
             json_pack("{s:b, s:s, s:b}", "ok", 1, "case_no", case_no, "duplicate", duplicate);
         s_reply(call, &reply);
-        if (!duplicate) {
-            /* Topic frame, then a payload without personal data. */
-            json_t *event = json_pack("{s:s, s:s?, s:s?}", "case_no", case_no, "kind",
-                                      call->kind, "channel", call->channel);
-            char *text = event ? json_dumps(event, JSON_COMPACT) : NULL;
-            json_decref(event);
-            if (text) {
-                zmq_send(call->broker->pub, "case.created", 12, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-                zmq_send(call->broker->pub, text, strlen(text), ZMQ_DONTWAIT);
-                free(text);
-            }
-            pl_log(PL_LOG_DEBUG, "broker", "case registered case_no=%s", case_no);
+        if (!duplicate && call->broker->escalator) {
+            /* case.created and any later notification leave via the outbox. */
+            pl_escalator_schedule(call->broker->escalator, next_fire);
+            pl_escalator_nudge(call->broker->escalator);
         }
+        pl_log(PL_LOG_DEBUG, "broker", "case registered case_no=%s", case_no);
     } else if (status == PL_EAGAIN) {
         s_reply_error(call, "unavailable", NULL,
                       "plaintd is shutting down and the outcome is unknown; retry with the "
@@ -403,6 +398,193 @@ static int s_op_get(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t 
     return 0;
 }
 
+
+/* ---- case operations (issue 4): meet deadlines -------------------------- */
+
+static void s_on_case_op(void *ctx, int status, const pl_store_rows_t *rows, const char *message)
+{
+    s_call_t *call = ctx;
+    const char *text = status == 0 && rows->count == 1 ? rows->cells[0] : NULL;
+    if (status == PL_EAGAIN) {
+        s_reply_error(call, "unavailable", NULL,
+                      "plaintd is shutting down and the outcome is unknown; retry");
+    } else if (status != 0) {
+        s_reply_error(call, "internal", NULL, message ? message : "database error");
+    } else if (!text) {
+        s_reply_error(call, "not_found", "case_no", "no case with that number");
+    } else {
+        json_error_t jerr;
+        json_t *result = json_loads(text, 0, &jerr);
+        if (result && json_is_true(json_object_get(result, "refused"))) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "case %s is closed; it takes no more operations",
+                     json_string_value(json_object_get(result, "case_no")));
+            json_decref(result);
+            s_reply_error(call, "invalid_state", "case_no", msg);
+        } else if (result) {
+            const char *next = json_string_value(json_object_get(result, "next_fire_at"));
+            pl_usec_t at = 0;
+            if (next && pl_time_parse_rfc3339(next, &at) == 0 && call->broker->escalator) {
+                pl_escalator_schedule(call->broker->escalator, at);
+            }
+            json_object_del(result, "next_fire_at");
+            json_object_set_new(result, "ok", json_true());
+            s_reply(call, &result);
+        } else {
+            s_reply_error(call, "internal", NULL, "unreadable answer from the database");
+        }
+    }
+    s_call_free(call);
+}
+
+/* Reads an optional string member; refuses a wrong type or size. */
+static int s_opt_string(json_t *root, const char *key, size_t max, const char **out,
+                        pl_err_t *err)
+{
+    json_t *v = json_object_get(root, key);
+    *out = NULL;
+    if (!v) {
+        return 0;
+    }
+    if (!json_is_string(v)) {
+        return pl_err_set(err, PL_EINVAL, "wrong_type", key, "%s must be a string, not %s", key,
+                          pl_json_type_phrase(v));
+    }
+    if (json_string_length(v) == 0 || json_string_length(v) > max) {
+        return pl_err_set(err, PL_EINVAL, "invalid_value", key,
+                          "%s must be 1 to %zu bytes long", key, max);
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
+/*
+ * note, visit, reply, report, close: {"op", "case_no", "by"?, ...}.
+ * Each writes a history row and meets the deadlines whose met_by names it.
+ */
+static int s_op_case(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t *err)
+{
+    static const char *const keys[] = {"op", "id", "case_no", "by", "text", "finding",
+                                       "responsibility", NULL};
+    int rc = s_check_keys(root, keys, err);
+    const char *op = json_string_value(json_object_get(root, "op"));
+    const char *case_no, *by, *text, *finding, *resp;
+    if (rc == 0) {
+        rc = s_opt_string(root, "case_no", 64, &case_no, err);
+    }
+    if (rc == 0 && !case_no) {
+        rc = pl_err_set(err, PL_EINVAL, "missing_field", "case_no", "case_no is required");
+    }
+    if (rc == 0) {
+        rc = s_opt_string(root, "by", 128, &by, err);
+    }
+    if (rc == 0) {
+        rc = s_opt_string(root, "text", 16384, &text, err);
+    }
+    if (rc == 0) {
+        rc = s_opt_string(root, "finding", 16384, &finding, err);
+    }
+    if (rc == 0) {
+        rc = s_opt_string(root, "responsibility", 16, &resp, err);
+    }
+    if (rc) {
+        return rc;
+    }
+    if ((strcmp(op, "note") == 0 || strcmp(op, "reply") == 0 || strcmp(op, "report") == 0) &&
+        !text) {
+        return pl_err_set(err, PL_EINVAL, "missing_field", "text", "%s needs text", op);
+    }
+    if (strcmp(op, "visit") == 0) {
+        if (!finding) {
+            return pl_err_set(err, PL_EINVAL, "missing_field", "finding",
+                              "visit needs the finding");
+        }
+        if (!resp || (strcmp(resp, "quality") != 0 && strcmp(resp, "misuse") != 0 &&
+                      strcmp(resp, "other") != 0)) {
+            return pl_err_set(err, PL_EINVAL, resp ? "invalid_value" : "missing_field",
+                              "responsibility",
+                              "visit needs responsibility: quality, misuse or other (R11, R16)");
+        }
+    }
+    json_t *detail = json_object();
+    if (text) {
+        json_object_set_new(detail, "text", json_string(text));
+    }
+    if (finding) {
+        json_object_set_new(detail, "finding", json_string(finding));
+    }
+    if (resp) {
+        json_object_set_new(detail, "responsibility", json_string(resp));
+    }
+    char *detail_text = json_dumps(detail, JSON_COMPACT);
+    json_decref(detail);
+    char actor[160];
+    snprintf(actor, sizeof actor, "%s", by ? by : "plaint");
+    const char *params[] = {case_no, op, actor, detail_text};
+    rc = detail_text ? pl_store_exec(broker->store, "pl_case_op", 4, params, 1, s_on_case_op, call)
+                     : PL_ENOMEM;
+    free(detail_text);
+    if (rc == PL_EAGAIN) {
+        return pl_err_set(err, rc, "unavailable", NULL,
+                          "too many requests wait for the database; retry later");
+    }
+    if (rc) {
+        return pl_err_set(err, rc, "internal", NULL, "out of memory");
+    }
+    return 0;
+}
+
+static void s_on_overdue(void *ctx, int status, const pl_store_rows_t *rows, const char *message)
+{
+    s_call_t *call = ctx;
+    if (status == 0 && rows->count == 1 && rows->cells[0]) {
+        char *id = call->id ? json_dumps(call->id, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        size_t len = strlen(rows->cells[0]) + (id ? strlen(id) : 0) + 40;
+        char *body = malloc(len);
+        if (body) {
+            int n = id ? snprintf(body, len, "{\"ok\":true,\"id\":%s,\"overdue\":%s}", id,
+                                  rows->cells[0])
+                       : snprintf(body, len, "{\"ok\":true,\"overdue\":%s}", rows->cells[0]);
+            s_send_raw(call, body, (size_t)n);
+        }
+        free(body);
+        free(id);
+    } else {
+        s_reply_error(call, status == PL_EAGAIN ? "unavailable" : "internal", NULL,
+                      message ? message : "database error");
+    }
+    s_call_free(call);
+}
+
+static int s_op_overdue(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t *err)
+{
+    static const char *const keys[] = {"op", "id", "limit", NULL};
+    int rc = s_check_keys(root, keys, err);
+    if (rc) {
+        return rc;
+    }
+    json_t *limit = json_object_get(root, "limit");
+    json_int_t n = 100;
+    if (limit && (!json_is_integer(limit) || json_integer_value(limit) < 1 ||
+                  json_integer_value(limit) > 10000)) {
+        return pl_err_set(err, PL_EINVAL, json_is_integer(limit) ? "invalid_value" : "wrong_type",
+                          "limit", "limit must be an integer from 1 to 10000");
+    }
+    if (limit) {
+        n = json_integer_value(limit);
+    }
+    char text[24];
+    snprintf(text, sizeof text, "%lld", (long long)n);
+    const char *params[] = {text};
+    rc = pl_store_exec(broker->store, "pl_overdue", 1, params, 0, s_on_overdue, call);
+    if (rc) {
+        return pl_err_set(err, rc, rc == PL_EAGAIN ? "unavailable" : "internal", NULL,
+                          rc == PL_EAGAIN ? "too many requests wait; retry later"
+                                          : "out of memory");
+    }
+    return 0;
+}
+
 static int s_op_ping(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t *err)
 {
     (void)root;
@@ -431,6 +613,12 @@ static const struct {
     {"get", s_op_get},
     {"explain", s_op_explain},
     {"reload", s_op_reload},
+    {"note", s_op_case},
+    {"visit", s_op_case},
+    {"reply", s_op_case},
+    {"report", s_op_case},
+    {"close", s_op_case},
+    {"overdue", s_op_overdue},
 };
 
 /* ---- receiving ------------------------------------------------------------- */
@@ -509,7 +697,8 @@ static void s_on_message(pl_zsock_t *zs, zmq_msg_t *parts, size_t count, int tru
         }
         if (i == n) {
             pl_err_set(&err, PL_EINVAL, "unknown_op", "op",
-                       "unknown op \"%.64s\"; expected ping, submit, get, explain or reload",
+                       "unknown op \"%.64s\"; expected ping, submit, get, explain, reload, "
+                       "note, visit, reply, report, close or overdue",
                        req.op);
         } else {
             rc = s_ops[i].fn(broker, call, req.root, &err);
@@ -599,6 +788,19 @@ void pl_broker_start(pl_broker_t *broker)
 void pl_broker_set_config(pl_broker_t *broker, const pl_config_t *cfg)
 {
     broker->cfg = cfg;
+}
+
+void pl_broker_set_escalator(pl_broker_t *broker, pl_escalator_t *escalator)
+{
+    broker->escalator = escalator;
+}
+
+void pl_broker_publish(pl_broker_t *broker, const char *topic, const char *payload)
+{
+    /* PUB never blocks: a slow subscriber loses messages, not the daemon. */
+    if (zmq_send(broker->pub, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0) {
+        zmq_send(broker->pub, payload, strlen(payload), ZMQ_DONTWAIT);
+    }
 }
 
 void pl_broker_set_reload(pl_broker_t *broker, pl_broker_reload_fn fn, void *arg)

@@ -43,6 +43,15 @@ void pl_broker_set_config(pl_broker_t *broker, const pl_config_t *cfg);
  */
 typedef int (*pl_broker_reload_fn)(void *arg, pl_errlist_t *errs);
 
+/* pl_broker_set_escalator: lets submits and case operations schedule their
+ * deadlines and nudge the outbox (borrows it). */
+typedef struct pl_escalator pl_escalator_t;
+void pl_broker_set_escalator(pl_broker_t *broker, pl_escalator_t *escalator);
+
+/* pl_broker_publish: sends one notification on the PUB socket: the topic
+ * frame, then the payload frame. Never blocks. */
+void pl_broker_publish(pl_broker_t *broker, const char *topic, const char *payload);
+
 /* pl_broker_set_reload: enables the "reload" op. */
 void pl_broker_set_reload(pl_broker_t *broker, pl_broker_reload_fn fn, void *arg);
 

@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "config/event.h"
 #include "daemon/broker.h"
+#include "daemon/escalator.h"
 #include "daemon/migrate.h"
 #include "daemon/store.h"
 #include "workers/classifier.h"
@@ -29,6 +30,7 @@ typedef struct s_daemon {
     void *zctx;
     pl_store_t *store;
     pl_broker_t *broker;
+    pl_escalator_t *escalator;
     pl_config_t *cfg;
     const char *config_path;
     int drain_timeout_ms;
@@ -92,6 +94,11 @@ static int s_check_config(const char *path)
     return 0;
 }
 
+static void s_publish(void *arg, const char *topic, const char *payload)
+{
+    pl_broker_publish(arg, topic, payload);
+}
+
 static void s_on_handle_closed(uv_handle_t *handle)
 {
     (void)handle;
@@ -106,6 +113,8 @@ static void s_close_all(s_daemon_t *d)
     /* The store first: what it still holds is answered while sockets live. */
     pl_store_close(d->store, NULL, NULL);
     d->store = NULL;
+    pl_escalator_close(d->escalator);
+    d->escalator = NULL;
     pl_broker_close(d->broker, NULL, NULL);
     d->broker = NULL;
     uv_timer_stop(&d->drain_timer);
@@ -407,6 +416,18 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    d.escalator = pl_escalator_new(&d.loop, d.store, s_publish, d.broker);
+    if (!d.escalator) {
+        pl_log(PL_LOG_ERROR, "plaintd", "out of memory");
+        pl_store_close(d.store, NULL, NULL);
+        pl_broker_close(d.broker, NULL, NULL);
+        uv_run(&d.loop, UV_RUN_DEFAULT);
+        uv_loop_close(&d.loop);
+        zmq_ctx_term(d.zctx);
+        pl_config_destroy(&d.cfg);
+        return 1;
+    }
+    pl_broker_set_escalator(d.broker, d.escalator);
     uv_timer_init(&d.loop, &d.drain_timer);
     d.drain_timer.data = &d;
     uv_signal_init(&d.loop, &d.sigint);
@@ -419,6 +440,7 @@ int main(int argc, char **argv)
     pl_broker_set_reload(d.broker, s_reload, &d);
 
     pl_store_start(d.store);
+    pl_escalator_start(d.escalator);
     pl_broker_start(d.broker);
     pl_log(PL_LOG_INFO, "plaintd", "plaintd %s listening ingest=%s publish=%s config=%s", PL_VERSION,
            ingest, publish, config_path);

@@ -4,6 +4,7 @@
 #include "common/pl_log.h"
 
 #include <libpq-fe.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +25,39 @@ static const struct {
     int nparams;
 } s_statements[] = {
     {"pl_submit",
-     "SELECT case_no, duplicate FROM pl_submit($1::jsonb, $2::jsonb, $3, $4::integer, $5)", 5},
+     "SELECT case_no, duplicate, (extract(epoch FROM next_fire_at) * 1000000)::bigint "
+     "FROM pl_submit($1::jsonb, $2::jsonb, $3, $4::integer, $5)",
+     5},
     {"pl_dead_letter",
      "INSERT INTO dead_letters (peer, raw, raw_size, code, field, message) "
      "VALUES ($1, $2::bytea, $3::integer, $4, $5, $6)",
      6},
     {"pl_get_case", "SELECT pl_case_json($1)::text", 1},
+    /* The escalation timer and the notifier (daemon/escalator.c). */
+    {"pl_fire_due",
+     "SELECT outbox_id, topic, payload::text, "
+     "(extract(epoch FROM next_fire_at) * 1000000)::bigint "
+     "FROM pl_fire_due(to_timestamp($1::double precision / 1000000), $2::integer)",
+     2},
+    {"pl_schedule",
+     "SELECT (extract(epoch FROM next_fire_at) * 1000000)::bigint FROM deadlines "
+     "WHERE next_fire_at IS NOT NULL",
+     0},
+    {"pl_next_fire",
+     "SELECT (extract(epoch FROM min(next_fire_at)) * 1000000)::bigint FROM deadlines "
+     "WHERE next_fire_at IS NOT NULL",
+     0},
+    {"pl_outbox_take",
+     "UPDATE outbox SET published_at = now() WHERE id IN "
+     "(SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1::integer "
+     "FOR UPDATE SKIP LOCKED) RETURNING id, topic, payload::text",
+     1},
+    /* Case operations (broker). */
+    {"pl_case_op", "SELECT pl_case_op($1, $2, $3, $4::jsonb)::text", 4},
+    {"pl_overdue", "SELECT pl_overdue($1::integer)::text", 1},
 };
 
-typedef enum { S_JOB_SUBMIT, S_JOB_DEAD_LETTER, S_JOB_GET_CASE } s_job_kind_t;
+typedef enum { S_JOB_SUBMIT, S_JOB_DEAD_LETTER, S_JOB_GET_CASE, S_JOB_EXEC } s_job_kind_t;
 
 typedef struct s_job {
     struct s_job *next;
@@ -45,6 +70,13 @@ typedef struct s_job {
     /* dead letters */
     char *peer, *raw, *code, *field, *message;
     size_t raw_len, raw_size;
+    /* generic statements */
+    int stmt;
+    int write;
+    int nparams;
+    char *params[8];
+    pl_store_rows_t rows;
+    pl_store_rows_cb rows_cb;
     /* completion */
     pl_store_submit_cb submit_cb;
     pl_store_read_cb read_cb;
@@ -52,6 +84,7 @@ typedef struct s_job {
     /* result, delivered after the batch commits */
     char *result;
     int duplicate;
+    int64_t next_fire;
     int found;
     int attempts;
     int alone; /* retry in a transaction of its own */
@@ -134,6 +167,45 @@ static void s_on_poll(uv_poll_t *handle, int status, int events);
 
 /* ---- jobs and the queue ------------------------------------------------- */
 
+static void s_rows_clear(pl_store_rows_t *rows)
+{
+    if (rows->cells) {
+        for (size_t i = 0; i < rows->count * rows->columns; i++) {
+            free(rows->cells[i]);
+        }
+        free(rows->cells);
+    }
+    memset(rows, 0, sizeof *rows);
+}
+
+/* Copies a result's text cells (NULL stays NULL); 0 or PL_ENOMEM. */
+static int s_rows_copy(pl_store_rows_t *rows, PGresult *res)
+{
+    s_rows_clear(rows);
+    size_t n = (size_t)PQntuples(res), m = (size_t)PQnfields(res);
+    if (n == 0 || m == 0) {
+        rows->columns = m;
+        return 0;
+    }
+    rows->cells = calloc(n * m, sizeof *rows->cells);
+    if (!rows->cells) {
+        return PL_ENOMEM;
+    }
+    rows->count = n;
+    rows->columns = m;
+    for (size_t r = 0; r < n; r++) {
+        for (size_t c = 0; c < m; c++) {
+            if (!PQgetisnull(res, (int)r, (int)c)) {
+                rows->cells[r * m + c] = strdup(PQgetvalue(res, (int)r, (int)c));
+                if (!rows->cells[r * m + c]) {
+                    return PL_ENOMEM;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 static void s_job_free(s_job_t *job)
 {
     free(job->text);
@@ -146,6 +218,10 @@ static void s_job_free(s_job_t *job)
     free(job->field);
     free(job->message);
     free(job->result);
+    for (int i = 0; i < job->nparams; i++) {
+        free(job->params[i]);
+    }
+    s_rows_clear(&job->rows);
     free(job);
 }
 
@@ -192,7 +268,7 @@ static void s_job_finish(s_job_t *job, int status, const char *message)
     case S_JOB_SUBMIT:
         if (job->submit_cb) {
             job->submit_cb(job->ctx, status, status == 0 ? job->result : NULL, job->duplicate,
-                           message);
+                           status == 0 ? job->next_fire : 0, message);
         }
         break;
     case S_JOB_GET_CASE:
@@ -202,6 +278,11 @@ static void s_job_finish(s_job_t *job, int status, const char *message)
             } else {
                 job->read_cb(job->ctx, status, status == 0 ? job->result : NULL, message);
             }
+        }
+        break;
+    case S_JOB_EXEC:
+        if (job->rows_cb) {
+            job->rows_cb(job->ctx, status, status == 0 ? &job->rows : NULL, message);
         }
         break;
     case S_JOB_DEAD_LETTER:
@@ -336,6 +417,7 @@ static void s_disconnect(pl_store_t *store, const char *why)
             free(job->result);
             job->result = NULL;
             job->found = 0;
+            s_rows_clear(&job->rows);
             s_queue_push_front(store, job);
             requeued++;
         }
@@ -514,13 +596,20 @@ static void s_handle_result(pl_store_t *store, s_op_t *op, PGresult *res)
         break;
     case S_OP_JOB: {
         s_job_t *job = batch->jobs[op->index];
-        if (st == PGRES_TUPLES_OK) {
+        if (st == PGRES_TUPLES_OK && job->kind == S_JOB_EXEC) {
+            if (s_rows_copy(&job->rows, res) != 0) {
+                s_batch_fail(batch, res, op->index);
+                snprintf(batch->error, sizeof batch->error, "out of memory");
+            }
+        } else if (st == PGRES_TUPLES_OK) {
             if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
                 free(job->result);
                 job->result = strdup(PQgetvalue(res, 0, 0));
                 job->found = job->result != NULL;
-                if (job->kind == S_JOB_SUBMIT && PQnfields(res) > 1) {
+                if (job->kind == S_JOB_SUBMIT && PQnfields(res) > 2) {
                     job->duplicate = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+                    job->next_fire = PQgetisnull(res, 0, 2) ? 0 : strtoll(PQgetvalue(res, 0, 2),
+                                                                          NULL, 10);
                 }
             }
         } else if (st != PGRES_COMMAND_OK) {
@@ -736,6 +825,11 @@ static int s_send_job(pl_store_t *store, s_job_t *job)
                    ? 0
                    : PL_EDB;
     }
+    case S_JOB_EXEC:
+        return PQsendQueryPrepared(store->conn, s_statements[job->stmt].name, job->nparams,
+                                   (const char *const *)job->params, NULL, NULL, 0)
+                   ? 0
+                   : PL_EDB;
     case S_JOB_GET_CASE: {
         const char *values[] = {job->text};
         return PQsendQueryPrepared(store->conn, "pl_get_case", 1, values, NULL, NULL, 0) ? 0
@@ -748,6 +842,11 @@ static int s_send_job(pl_store_t *store, s_job_t *job)
 static int s_send_plain(pl_store_t *store, const char *sql)
 {
     return PQsendQueryParams(store->conn, sql, 0, NULL, NULL, NULL, NULL, 0) ? 0 : PL_EDB;
+}
+
+static int s_job_is_read(const s_job_t *job)
+{
+    return job->kind == S_JOB_GET_CASE || (job->kind == S_JOB_EXEC && !job->write);
 }
 
 /*
@@ -766,11 +865,11 @@ static s_batch_t *s_take_batch(pl_store_t *store)
         return NULL;
     }
     batch->failed_job = -1;
-    int reads = store->head->kind == S_JOB_GET_CASE;
+    int reads = s_job_is_read(store->head);
     batch->in_txn = !reads;
     while (store->head && batch->count < cap) {
         s_job_t *job = store->head;
-        if ((job->kind == S_JOB_GET_CASE) != reads) {
+        if (s_job_is_read(job) != reads) {
             break;
         }
         if (batch->count > 0 && job->alone) {
@@ -945,6 +1044,43 @@ int pl_store_get_case(pl_store_t *store, const char *case_no, pl_store_read_cb c
     job->kind = S_JOB_GET_CASE;
     job->read_cb = cb;
     job->ctx = ctx;
+    s_enqueue(store, job);
+    return 0;
+}
+
+int pl_store_exec(pl_store_t *store, const char *statement, int nparams,
+                  const char *const *params, int write, pl_store_rows_cb cb, void *ctx)
+{
+    int stmt = -1;
+    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++) {
+        if (strcmp(s_statements[i].name, statement) == 0) {
+            stmt = (int)i;
+        }
+    }
+    if (stmt < 0 || nparams != s_statements[stmt].nparams || nparams > 8) {
+        return PL_EINVAL;
+    }
+    int rc = s_admit(store);
+    if (rc) {
+        return rc;
+    }
+    s_job_t *job = calloc(1, sizeof *job);
+    if (!job) {
+        return PL_ENOMEM;
+    }
+    job->kind = S_JOB_EXEC;
+    job->stmt = stmt;
+    job->write = write;
+    job->rows_cb = cb;
+    job->ctx = ctx;
+    for (int i = 0; i < nparams; i++) {
+        job->params[i] = params[i] ? strdup(params[i]) : NULL;
+        job->nparams = i + 1;
+        if (params[i] && !job->params[i]) {
+            s_job_free(job);
+            return PL_ENOMEM;
+        }
+    }
     s_enqueue(store, job);
     return 0;
 }

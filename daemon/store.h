@@ -15,6 +15,7 @@
 #define PL_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 typedef struct pl_store pl_store_t;
@@ -30,13 +31,14 @@ typedef struct pl_store_opts {
 } pl_store_opts_t;
 
 /*
- * Result of a submit: status 0 with the case number and whether the event
- * was known already; or PL_EDB (the database refused this job; `message`
+ * Result of a submit: status 0 with the case number, whether the event
+ * was known already, and when the case's earliest deadline needs the
+ * escalation timer (microseconds since the epoch, 0 = none); or PL_EDB (the database refused this job; `message`
  * says why) or PL_EAGAIN (the store closed before the job ran). `case_no`
  * and `message` are valid during the call only.
  */
 typedef void (*pl_store_submit_cb)(void *ctx, int status, const char *case_no, int duplicate,
-                                   const char *message);
+                                   int64_t next_fire_usec, const char *message);
 
 /*
  * Result of a read: status 0 with `json` (valid during the call), PL_ENOENT
@@ -73,6 +75,30 @@ int pl_store_get_case(pl_store_t *store, const char *case_no, pl_store_read_cb c
 int pl_store_dead_letter(pl_store_t *store, const char *peer, const void *raw, size_t raw_len,
                          size_t raw_size, const char *code, const char *field,
                          const char *message);
+
+/* Rows of a statement's result as text, row-major; a NULL cell is SQL NULL.
+ * Valid during the callback only. */
+typedef struct pl_store_rows {
+    size_t count;   /* rows */
+    size_t columns;
+    char **cells;   /* cells[row * columns + column] */
+} pl_store_rows_t;
+
+/* Result of pl_store_exec: status 0 with rows, or PL_EDB / PL_EAGAIN as
+ * for submits (rows NULL). */
+typedef void (*pl_store_rows_cb)(void *ctx, int status, const pl_store_rows_t *rows,
+                                 const char *message);
+
+/*
+ * pl_store_exec: queues one of the store's named statements (listed in
+ * store.c with every other SQL of the daemon) with text parameters (copied;
+ * NULL = SQL NULL). `write` puts it in a transaction batch (its callback runs
+ * after COMMIT); reads go in read batches. Returns 0, PL_EINVAL (unknown
+ * statement or wrong parameter count), PL_EAGAIN or PL_ENOMEM; on error cb
+ * is never invoked.
+ */
+int pl_store_exec(pl_store_t *store, const char *statement, int nparams,
+                  const char *const *params, int write, pl_store_rows_cb cb, void *ctx);
 
 /* pl_store_set_case_format: numbering for jobs queued from now on (reload). */
 int pl_store_set_case_format(pl_store_t *store, const char *case_template, int case_width,

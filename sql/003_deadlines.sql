@@ -1,0 +1,446 @@
+-- 003: deadlines, their escalation, the outbox of notifications, and the
+-- operations that meet deadlines (issue 4, R16-R19).
+--
+-- The daemon computes each case's deadlines with the business calendar when
+-- the case is created and stores them here. The escalation timer wakes at
+-- the earliest next_fire_at and calls pl_fire_due(), which claims due rows
+-- with FOR UPDATE SKIP LOCKED (several daemons share the work, none fires a
+-- row twice) and writes the history row and the outbox row of each step in
+-- the same transaction.
+
+ALTER TABLE cases ADD COLUMN responsibility text;   -- quality, misuse, other (R11, R16)
+
+CREATE TABLE deadlines (
+    id            bigserial   PRIMARY KEY,
+    case_id       bigint      NOT NULL REFERENCES cases (id),
+    name          text        NOT NULL,
+    label         text,
+    calendar      text,
+    status        text        NOT NULL DEFAULT 'pending'
+                  CHECK (status IN ('pending', 'met', 'breached', 'cancelled')),
+    level         integer     NOT NULL DEFAULT 0,   -- escalation level reached
+    level_at      timestamptz,                      -- when that level fired
+    due_at        timestamptz NOT NULL,
+    warn_at       timestamptz[] NOT NULL DEFAULT '{}',
+    warn_pct      integer[]   NOT NULL DEFAULT '{}', -- for re-arming recurring ones
+    warned        integer     NOT NULL DEFAULT 0,    -- warnings fired so far
+    every         interval,                         -- recurring: re-armed when met
+    until_status  text,
+    met_by        text[]      NOT NULL DEFAULT '{}',
+    pausable      boolean     NOT NULL DEFAULT false,
+    paused_at     timestamptz,
+    chain         jsonb       NOT NULL DEFAULT '[]', -- [{"level","to":[],"after_s"}]
+    rules_version text,
+    next_fire_at  timestamptz,                      -- NULL: nothing more to do
+    met_at        timestamptz,
+    CONSTRAINT deadlines_case_name_key UNIQUE (case_id, name)
+);
+CREATE INDEX deadlines_next_fire_idx ON deadlines (next_fire_at)
+    WHERE next_fire_at IS NOT NULL;
+CREATE INDEX deadlines_overdue_idx ON deadlines (due_at)
+    WHERE status IN ('pending', 'breached');
+
+-- Notifications waiting for the notifier; one row per (case, deadline,
+-- step, level): the idempotency key keeps a step from notifying twice.
+CREATE TABLE outbox (
+    id              bigserial   PRIMARY KEY,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    topic           text        NOT NULL,
+    case_id         bigint      REFERENCES cases (id),
+    idempotency_key text        NOT NULL UNIQUE,
+    payload         jsonb       NOT NULL,
+    published_at    timestamptz                      -- sent on the PUB socket
+);
+CREATE INDEX outbox_unpublished_idx ON outbox (id) WHERE published_at IS NULL;
+
+-- When the timer must look at a deadline next, from its state.
+CREATE FUNCTION pl_deadline_next_fire(d deadlines) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE
+        WHEN d.paused_at IS NOT NULL THEN NULL
+        WHEN d.status = 'pending' THEN
+            CASE WHEN d.warned < cardinality(d.warn_at)
+                      AND d.warn_at[d.warned + 1] < d.due_at
+                 THEN d.warn_at[d.warned + 1]
+                 ELSE d.due_at END
+        WHEN d.status = 'breached' AND d.level < jsonb_array_length(d.chain) THEN
+            d.level_at + make_interval(secs => coalesce((d.chain->d.level->>'after_s')::double precision, 0))
+        ELSE NULL
+    END
+$$;
+
+-- Adds one notification unless its key was used; returns its id or NULL.
+CREATE FUNCTION pl_notify(p_topic text, p_case_id bigint, p_key text, p_payload jsonb)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    INSERT INTO outbox (topic, case_id, idempotency_key, payload)
+    VALUES (p_topic, p_case_id, p_key, p_payload)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END $$;
+
+-- Stores the deadlines the daemon computed for a new case (an array of
+-- {"name","label","calendar","due_at","warn_at":[],"warn_pct":[],"every_s",
+--   "until","met_by":[],"pausable","chain":[]}).
+CREATE FUNCTION pl_add_deadlines(p_case_id bigint, p_deadlines jsonb, p_rules_version text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    j jsonb;
+    v deadlines;
+BEGIN
+    FOR j IN SELECT * FROM jsonb_array_elements(coalesce(p_deadlines, '[]')) LOOP
+        INSERT INTO deadlines (case_id, name, label, calendar, due_at, warn_at, warn_pct,
+                               every, until_status, met_by, pausable, chain, rules_version)
+        VALUES (p_case_id, j->>'name', j->>'label', j->>'calendar',
+                (j->>'due_at')::timestamptz,
+                ARRAY(SELECT x::timestamptz
+                        FROM jsonb_array_elements_text(coalesce(j->'warn_at', '[]')) x
+                       ORDER BY 1),
+                ARRAY(SELECT x::integer
+                        FROM jsonb_array_elements_text(coalesce(j->'warn_pct', '[]')) x),
+                CASE WHEN coalesce((j->>'every_s')::bigint, 0) > 0
+                     THEN make_interval(secs => (j->>'every_s')::double precision) END,
+                j->>'until',
+                ARRAY(SELECT jsonb_array_elements_text(coalesce(j->'met_by', '[]'))),
+                coalesce((j->>'pausable')::boolean, false),
+                coalesce(j->'chain', '[]'), p_rules_version)
+        ON CONFLICT (case_id, name) DO NOTHING
+        RETURNING * INTO v;
+        IF v.id IS NOT NULL THEN
+            UPDATE deadlines SET next_fire_at = pl_deadline_next_fire(v) WHERE id = v.id;
+        END IF;
+    END LOOP;
+END $$;
+
+DROP FUNCTION pl_submit(jsonb, jsonb, text, integer, text);
+
+-- As in 002, plus the case's deadlines (decision->'deadlines') and the
+-- case.created notification. Returns the earliest next_fire_at of the new
+-- deadlines, so the daemon's timer can wake for it.
+CREATE FUNCTION pl_submit(ev jsonb, decision jsonb, case_tpl text, seq_width integer, tz text,
+                          OUT case_no text, OUT duplicate boolean, OUT next_fire_at timestamptz)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_source   text        := ev->>'source';
+    v_event_id text        := ev->>'event_id';
+    v_at       timestamptz := (ev->>'received_at')::timestamptz;
+    v_year     integer     := extract(year FROM v_at AT TIME ZONE tz)::integer;
+    v_assignee text        := decision->>'assignee';
+    v_seq      bigint;
+    v_seq_text text;
+    v_id       bigint;
+BEGIN
+    SELECT c.case_no INTO case_no
+      FROM cases c WHERE c.source = v_source AND c.event_id = v_event_id;
+    IF FOUND THEN
+        duplicate := true;
+        RETURN;
+    END IF;
+
+    IF v_assignee IS NULL AND decision->>'strategy' = 'least_loaded'
+       AND jsonb_array_length(coalesce(decision->'candidates', '[]')) > 0 THEN
+        SELECT cand.person INTO v_assignee
+          FROM jsonb_array_elements_text(decision->'candidates') WITH ORDINALITY
+               AS cand(person, pos)
+         ORDER BY (SELECT count(*) FROM cases o
+                    WHERE o.assignee = cand.person AND o.status <> 'closed'),
+                  cand.pos
+         LIMIT 1;
+    END IF;
+
+    INSERT INTO case_counters AS cc (year, last_seq) VALUES (v_year, 1)
+        ON CONFLICT (year) DO UPDATE SET last_seq = cc.last_seq + 1
+        RETURNING cc.last_seq INTO v_seq;
+    v_seq_text := v_seq::text;
+    IF length(v_seq_text) < seq_width THEN
+        v_seq_text := lpad(v_seq_text, seq_width, '0');
+    END IF;
+    case_no := replace(replace(case_tpl, '{year}', v_year::text), '{seq}', v_seq_text);
+
+    INSERT INTO cases (case_no, source, event_id, kind, channel, received_at,
+                       customer_name, customer_phone, customer_address, content,
+                       product_spec, order_no, order_quantity, ship_date,
+                       region, attributes, event,
+                       category, severity, tags, department, assignee, inform,
+                       rules_version, matched_rules)
+    VALUES (case_no, v_source, v_event_id,
+            coalesce(decision->>'kind', ev->>'kind'), ev->>'channel', v_at,
+            ev->'customer'->>'name', ev->'customer'->>'phone', ev->'customer'->>'address',
+            ev->>'content',
+            ev->'product'->>'spec', ev->'product'->>'order_no',
+            (ev->'product'->>'quantity')::bigint, (ev->'product'->>'ship_date')::date,
+            ev->>'region', coalesce(ev->'attributes', '{}'), ev,
+            decision->>'category', decision->>'severity',
+            ARRAY(SELECT jsonb_array_elements_text(coalesce(decision->'tags', '[]')))::text[],
+            decision->>'department', v_assignee,
+            ARRAY(SELECT jsonb_array_elements_text(coalesce(decision->'inform', '[]')))::text[],
+            decision->>'rules_version', coalesce(decision->'matched_rules', '[]'))
+    ON CONFLICT (source, event_id) DO NOTHING
+    RETURNING id INTO v_id;
+
+    IF v_id IS NULL THEN
+        SELECT c.case_no INTO case_no
+          FROM cases c WHERE c.source = v_source AND c.event_id = v_event_id;
+        duplicate := true;
+        RETURN;
+    END IF;
+
+    INSERT INTO case_history (case_id, actor, type, detail)
+    VALUES (v_id, 'source:' || v_source, 'registered',
+            jsonb_build_object('kind', ev->>'kind', 'channel', ev->>'channel',
+                               'event_id', v_event_id));
+    IF decision->>'category' IS NOT NULL THEN
+        INSERT INTO case_history (case_id, actor, type, detail)
+        VALUES (v_id, 'classifier', 'classified',
+                jsonb_build_object('kind', decision->'kind', 'category', decision->'category',
+                                   'severity', decision->'severity', 'tags', decision->'tags',
+                                   'rules_version', decision->'rules_version',
+                                   'matched_rules', decision->'matched_rules'));
+    END IF;
+    IF decision->>'department' IS NOT NULL THEN
+        INSERT INTO case_history (case_id, actor, type, detail)
+        VALUES (v_id, 'router', 'routed',
+                jsonb_build_object('department', decision->'department',
+                                   'assignee', v_assignee,
+                                   'strategy', decision->'strategy',
+                                   'inform', decision->'inform',
+                                   'rule', decision->'rule',
+                                   'rules_version', decision->'rules_version'));
+    END IF;
+    IF jsonb_array_length(coalesce(decision->'deadlines', '[]')) > 0 THEN
+        PERFORM pl_add_deadlines(v_id, decision->'deadlines', decision->>'rules_version');
+        INSERT INTO case_history (case_id, actor, type, detail)
+        VALUES (v_id, 'escalation', 'deadlines_set',
+                jsonb_build_object('deadlines',
+                    (SELECT jsonb_agg(jsonb_build_object('name', d.name,
+                                                         'due_at', pl_rfc3339(d.due_at))
+                                      ORDER BY d.due_at)
+                       FROM deadlines d WHERE d.case_id = v_id),
+                    'rules_version', decision->'rules_version'));
+        SELECT min(d.next_fire_at) INTO next_fire_at FROM deadlines d WHERE d.case_id = v_id;
+    END IF;
+    PERFORM pl_notify('case.created', v_id, case_no || '/created',
+                      jsonb_build_object('case_no', case_no,
+                                         'kind', coalesce(decision->>'kind', ev->>'kind'),
+                                         'channel', ev->>'channel',
+                                         'category', decision->'category',
+                                         'department', decision->'department',
+                                         'inform', decision->'inform'));
+    duplicate := false;
+END $$;
+
+-- Fires every due step of at most p_limit deadlines whose next_fire_at has
+-- come: a warning, the breach (level 1 of the chain), or the next level.
+-- Returns the notifications written and the rows' new next_fire_at.
+CREATE FUNCTION pl_fire_due(p_now timestamptz, p_limit integer)
+RETURNS TABLE (outbox_id bigint, topic text, payload jsonb, next_fire_at timestamptz)
+LANGUAGE plpgsql AS $$
+DECLARE
+    d       deadlines;
+    v_case  text;
+    v_kind  text;
+    v_to    jsonb;
+    v_key   text;
+    v_next  timestamptz;
+    v_base  jsonb;
+BEGIN
+    FOR d IN
+        SELECT * FROM deadlines x
+         WHERE x.next_fire_at <= p_now
+         ORDER BY x.next_fire_at
+         LIMIT p_limit
+           FOR UPDATE SKIP LOCKED
+    LOOP
+        SELECT c.case_no INTO v_case FROM cases c WHERE c.id = d.case_id;
+        v_key := v_case || '/' || d.name || '/' ||
+                 extract(epoch FROM d.due_at)::bigint::text;
+        v_base := jsonb_build_object('case_no', v_case, 'deadline', d.name,
+                                     'label', d.label, 'due_at', pl_rfc3339(d.due_at));
+        IF d.status = 'pending' AND d.due_at > p_now THEN
+            -- A warning before the breach.
+            d.warned := d.warned + 1;
+            v_kind := 'deadline.warning';
+            outbox_id := pl_notify(v_kind, d.case_id, v_key || '/warning/' || d.warned,
+                                   v_base || jsonb_build_object('warning', d.warned));
+            INSERT INTO case_history (case_id, actor, type, detail)
+            VALUES (d.case_id, 'escalation', 'deadline_warning',
+                    v_base - 'case_no' || jsonb_build_object('warning', d.warned));
+        ELSIF d.status = 'pending' THEN
+            -- The breach: level 1 of the chain is told at once.
+            d.status := 'breached';
+            d.level := 1;
+            d.level_at := p_now;
+            v_to := coalesce(d.chain->0->'to', '[]');
+            v_kind := 'deadline.breached';
+            outbox_id := pl_notify(v_kind, d.case_id, v_key || '/breached/1',
+                                   v_base || jsonb_build_object('level', 1, 'to', v_to));
+            INSERT INTO case_history (case_id, actor, type, detail)
+            VALUES (d.case_id, 'escalation', 'deadline_breached',
+                    v_base - 'case_no' || jsonb_build_object('level', 1, 'to', v_to));
+        ELSE
+            -- The next level of a breached deadline.
+            d.level := d.level + 1;
+            d.level_at := p_now;
+            v_to := coalesce(d.chain->(d.level - 1)->'to', '[]');
+            v_kind := 'case.escalated';
+            outbox_id := pl_notify(v_kind, d.case_id, v_key || '/escalated/' || d.level,
+                                   v_base || jsonb_build_object('level', d.level, 'to', v_to));
+            INSERT INTO case_history (case_id, actor, type, detail)
+            VALUES (d.case_id, 'escalation', 'escalated',
+                    v_base - 'case_no' || jsonb_build_object('level', d.level, 'to', v_to));
+        END IF;
+        v_next := pl_deadline_next_fire(d);
+        UPDATE deadlines
+           SET warned = d.warned, status = d.status, level = d.level, level_at = d.level_at,
+               next_fire_at = v_next
+         WHERE id = d.id;
+        topic := v_kind;
+        SELECT o.payload INTO payload FROM outbox o WHERE o.id = outbox_id;
+        next_fire_at := v_next;
+        RETURN NEXT;
+    END LOOP;
+END $$;
+
+-- An operation on a case that may meet deadlines (note, visit, reply,
+-- report, close). Returns the case number, its status, the deadlines met,
+-- re-armed and cancelled, and the earliest next_fire_at left; NULL when
+-- there is no such case. A closed case takes no operation but close (which
+-- then changes nothing).
+CREATE FUNCTION pl_case_op(p_case_no text, p_op text, p_actor text, p_detail jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    c        cases;
+    d        deadlines;
+    v_now    timestamptz := now();
+    v_met    jsonb := '[]';
+    v_rearm  jsonb := '[]';
+    v_cancel jsonb := '[]';
+BEGIN
+    SELECT * INTO c FROM cases WHERE case_no = p_case_no FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    IF c.status = 'closed' THEN
+        RETURN jsonb_build_object('case_no', c.case_no, 'status', c.status, 'refused', true);
+    END IF;
+
+    INSERT INTO case_history (case_id, actor, type, detail)
+    VALUES (c.id, p_actor, p_op, coalesce(p_detail, '{}'));
+
+    IF p_op = 'visit' AND p_detail ? 'responsibility' THEN
+        UPDATE cases SET responsibility = p_detail->>'responsibility' WHERE id = c.id;
+    ELSIF p_op = 'reply' THEN
+        UPDATE cases SET handling_result = p_detail->>'text' WHERE id = c.id;
+    END IF;
+
+    FOR d IN SELECT * FROM deadlines
+              WHERE case_id = c.id AND status IN ('pending', 'breached')
+              ORDER BY id FOR UPDATE
+    LOOP
+        IF p_op = ANY (d.met_by) AND d.every IS NOT NULL AND p_op <> 'close' THEN
+            -- Recurring: met now, due again one period later.
+            d.status := 'pending';
+            d.level := 0;
+            d.level_at := NULL;
+            d.warned := 0;
+            d.due_at := v_now + d.every;
+            d.warn_at := ARRAY(SELECT v_now + d.every * p / 100.0 FROM unnest(d.warn_pct) p
+                                ORDER BY 1);
+            d.met_at := v_now;
+            v_rearm := v_rearm || jsonb_build_object('name', d.name,
+                                                     'due_at', pl_rfc3339(d.due_at));
+        ELSIF p_op = ANY (d.met_by) THEN
+            d.status := 'met';
+            d.met_at := v_now;
+            v_met := v_met || to_jsonb(d.name);
+        ELSIF p_op = 'close' THEN
+            d.status := 'cancelled';
+            v_cancel := v_cancel || to_jsonb(d.name);
+        ELSE
+            CONTINUE;
+        END IF;
+        UPDATE deadlines
+           SET status = d.status, level = d.level, level_at = d.level_at, warned = d.warned,
+               due_at = d.due_at, warn_at = d.warn_at, met_at = d.met_at,
+               next_fire_at = pl_deadline_next_fire(d)
+         WHERE id = d.id;
+    END LOOP;
+
+    IF p_op = 'close' THEN
+        UPDATE cases SET status = 'closed', updated_at = v_now WHERE id = c.id;
+    ELSE
+        UPDATE cases SET updated_at = v_now WHERE id = c.id;
+    END IF;
+    IF jsonb_array_length(v_met) + jsonb_array_length(v_rearm) + jsonb_array_length(v_cancel) > 0 THEN
+        INSERT INTO case_history (case_id, actor, type, detail)
+        VALUES (c.id, 'escalation', 'deadlines_updated',
+                jsonb_build_object('met', v_met, 'rearmed', v_rearm, 'cancelled', v_cancel));
+    END IF;
+    RETURN jsonb_build_object(
+        'case_no', c.case_no,
+        'status', CASE WHEN p_op = 'close' THEN 'closed' ELSE c.status END,
+        'met', v_met, 'rearmed', v_rearm, 'cancelled', v_cancel,
+        'next_fire_at', (SELECT pl_rfc3339(min(x.next_fire_at)) FROM deadlines x
+                          WHERE x.case_id = c.id));
+END $$;
+
+-- Deadlines past due (breached, or pending and late), oldest first.
+CREATE FUNCTION pl_overdue(p_limit integer) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(o ORDER BY o->>'due_at'), '[]')
+      FROM (SELECT jsonb_build_object('case_no', c.case_no, 'deadline', d.name,
+                                      'label', d.label, 'due_at', pl_rfc3339(d.due_at),
+                                      'status', d.status, 'level', d.level,
+                                      'department', c.department, 'assignee', c.assignee,
+                                      'category', c.category) AS o
+              FROM deadlines d JOIN cases c ON c.id = d.case_id
+             WHERE d.status = 'breached'
+                OR (d.status = 'pending' AND d.due_at < now() AND d.paused_at IS NULL)
+             ORDER BY d.due_at
+             LIMIT p_limit) t
+$$;
+
+CREATE OR REPLACE FUNCTION pl_case_json(p_case_no text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT c.event
+           || jsonb_build_object(
+                'case_no', c.case_no,
+                'kind', c.kind,
+                'status', c.status,
+                'received_at', pl_rfc3339(c.received_at),
+                'created_at', pl_rfc3339(c.created_at),
+                'updated_at', pl_rfc3339(c.updated_at),
+                'category', c.category,
+                'severity', c.severity,
+                'tags', to_jsonb(c.tags),
+                'department', c.department,
+                'assignee', c.assignee,
+                'inform', to_jsonb(c.inform),
+                'responsibility', c.responsibility,
+                'handling_result', c.handling_result,
+                'rules_version', c.rules_version,
+                'matched_rules', c.matched_rules,
+                'deadlines', coalesce(
+                    (SELECT jsonb_agg(jsonb_build_object('name', d.name,
+                                                         'label', d.label,
+                                                         'due_at', pl_rfc3339(d.due_at),
+                                                         'status', d.status,
+                                                         'level', d.level,
+                                                         'recurring', d.every IS NOT NULL)
+                                      ORDER BY d.due_at, d.name)
+                       FROM deadlines d WHERE d.case_id = c.id),
+                    '[]'::jsonb),
+                'history', coalesce(
+                    (SELECT jsonb_agg(jsonb_build_object('at', pl_rfc3339(h.at),
+                                                         'actor', h.actor,
+                                                         'type', h.type,
+                                                         'detail', h.detail)
+                                      ORDER BY h.id)
+                       FROM case_history h WHERE h.case_id = c.id),
+                    '[]'::jsonb))
+      FROM cases c
+     WHERE c.case_no = p_case_no
+$$;
