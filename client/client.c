@@ -341,6 +341,71 @@ void pl_client_print_text(const char *text, int indent)
     }
 }
 
+int pl_client_display_width(const char *text)
+{
+    int width = 0;
+    const unsigned char *p = (const unsigned char *)text;
+    while (*p) {
+        unsigned cp;
+        int len;
+        if (*p < 0x80) {
+            cp = *p;
+            len = 1;
+        } else if ((*p & 0xe0) == 0xc0) {
+            cp = *p & 0x1fu;
+            len = 2;
+        } else if ((*p & 0xf0) == 0xe0) {
+            cp = *p & 0x0fu;
+            len = 3;
+        } else {
+            cp = *p & 0x07u;
+            len = 4;
+        }
+        for (int i = 1; i < len; i++) {
+            if ((p[i] & 0xc0) != 0x80) {
+                len = i;
+                break;
+            }
+            cp = (cp << 6) | (p[i] & 0x3fu);
+        }
+        p += len;
+        bool wide = (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+                    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+                    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+                    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) ||
+                    (cp >= 0x20000 && cp <= 0x3fffd);
+        width += wide ? 2 : 1;
+    }
+    return width;
+}
+
+void pl_client_print_padded(const char *text, int width)
+{
+    pl_client_print_text(text, 0);
+    for (int w = pl_client_display_width(text); w < width; w++) {
+        putchar(' ');
+    }
+}
+
+char *pl_client_format_time(const char *rfc3339, char *buf, size_t size)
+{
+    pl_usec_t t;
+    char utc[PL_TIME_RFC3339_SIZE];
+    if (size == 0) {
+        return buf;
+    }
+    if (!rfc3339) {
+        snprintf(buf, size, "-");
+    } else if (pl_time_parse_rfc3339(rfc3339, &t) == 0 &&
+               pl_time_format_rfc3339(t, utc, sizeof utc) >= 19 && utc[10] == 'T') {
+        /* "2026-11-28T14:04:38[.123456]Z": the date and the time to the second. */
+        snprintf(buf, size, "%.10s %.8s UTC", utc, utc + 11);
+    } else {
+        snprintf(buf, size, "%s", rfc3339);
+    }
+    return buf;
+}
+
 void pl_client_print_rules_version(const char *version)
 {
     if (!version) {

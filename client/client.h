@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #define PL_CLIENT_DEFAULT_ENDPOINT "tcp://127.0.0.1:5555"
+#define PL_CLIENT_DEFAULT_PUBLISH "tcp://127.0.0.1:5556"
 #define PL_CLIENT_DEFAULT_TIMEOUT_MS 5000
 /* How many characters of a rules version people are shown. */
 #define PL_CLIENT_RULES_VERSION_SHOWN 12
@@ -67,6 +68,28 @@ typedef struct pl_bench_args {
     const char *source;
     const char *content;      /* NULL = rotate built-in complaint texts */
 } pl_bench_args_t;
+
+/*
+ * `plaint note|report|reply|visit|close` arguments: one operation on a case
+ * (docs/protocol.md, "Case operations"). NULL = not given.
+ */
+typedef struct pl_case_op_args {
+    const char *op;             /* "note", "report", "reply", "visit" or "close" */
+    const char *case_no;
+    const char *text;           /* note, report, reply: required; close: the remark */
+    const char *finding;        /* visit: required */
+    const char *responsibility; /* visit: required; quality, misuse or other */
+    const char *by;             /* who did it; NULL = let the daemon name the actor */
+} pl_case_op_args_t;
+
+/* `plaint watch` arguments. */
+typedef struct pl_watch_args {
+    const char *publish;        /* the daemon's PUB endpoint */
+    const char *const *topics;  /* topic prefixes to subscribe to; none = all */
+    size_t topic_count;
+    long count;                 /* exit 0 after this many messages; 0 = never */
+    long timeout_ms;            /* exit 3 after this long without one; 0 = never */
+} pl_watch_args_t;
 
 /*
  * pl_client_t: one DEALER connection to plaintd. It speaks the REQ envelope
@@ -174,6 +197,27 @@ void pl_client_print_text(const char *text, int indent);
 void pl_client_print_rules_version(const char *version);
 
 /*
+ * pl_client_display_width: the terminal columns of a UTF-8 string (borrows
+ * it): East Asian wide characters and emoji take two, others one.
+ */
+int pl_client_display_width(const char *text);
+
+/*
+ * pl_client_print_padded: writes untrusted text (borrows) as
+ * pl_client_print_text does, with no indent, then spaces up to `width`
+ * terminal columns.
+ */
+void pl_client_print_padded(const char *text, int width);
+
+/*
+ * pl_client_format_time: writes an RFC 3339 time (borrows it) for people into
+ * `buf`, in UTC to the second: "2026-11-28 14:04:38 UTC". A string that is
+ * not such a time is copied as it is (truncated to fit); NULL gives "-".
+ * Returns buf.
+ */
+char *pl_client_format_time(const char *rfc3339, char *buf, size_t size);
+
+/*
  * pl_client_event_from_args: the event that a `submit` or `explain` command
  * line describes (borrows `args`): read from args->file ("-" = stdin), from
  * stdin when it is not a terminal and no field option was given, or built
@@ -223,6 +267,29 @@ int pl_cmd_explain(const pl_client_opts_t *opts, const pl_submit_args_t *args);
  * stderr (PL_EXIT_FAILED; the daemon keeps its running rules).
  */
 int pl_cmd_reload(const pl_client_opts_t *opts);
+
+/*
+ * pl_cmd_case_op: sends one case operation (note, report, reply, visit,
+ * close) and prints what it did to the case's deadlines, e.g.
+ * "TS-2026-000001: note recorded; re-armed: progress_report (due ...)"; with
+ * --json the reply as it came. A closed or unknown case is a refusal.
+ */
+int pl_cmd_case_op(const pl_client_opts_t *opts, const pl_case_op_args_t *args);
+
+/*
+ * pl_cmd_overdue: lists the deadlines past due, oldest first, as a table (or
+ * "nothing overdue"); with --json the "overdue" array on one line. `limit`
+ * is the most rows asked for, 0 = the daemon's default.
+ */
+int pl_cmd_overdue(const pl_client_opts_t *opts, long limit);
+
+/*
+ * pl_cmd_watch: subscribes to the daemon's publish socket and prints each
+ * message as it comes, one line each, until SIGINT/SIGTERM (PL_EXIT_OK),
+ * args->count messages (PL_EXIT_OK) or args->timeout_ms without one
+ * (PL_EXIT_TIMEOUT).
+ */
+int pl_cmd_watch(const pl_client_opts_t *opts, const pl_watch_args_t *args);
 
 /* pl_cmd_bench: publishes synthetic events over pipelined connections and reports latency. */
 int pl_cmd_bench(const pl_client_opts_t *opts, const pl_bench_args_t *args);

@@ -11,61 +11,13 @@ static const char *const s_known_fields[] = {
     "case_no", "status",  "received_at", "created_at", "updated_at", "channel", "kind",
     "source",  "event_id", "customer",   "region",     "product",    "content", "attributes",
     "category", "severity", "tags", "department", "assignee", "inform", "rules_version",
-    "matched_rules", "history", NULL,
+    "matched_rules", "history", "deadlines", "responsibility", "handling_result", NULL,
 };
 
 /* Writes untrusted text for a terminal (see pl_client_print_text). */
 static void s_print_text(const char *text, int indent)
 {
     pl_client_print_text(text, indent);
-}
-
-/* Terminal columns of a UTF-8 string: East Asian wide characters take two. */
-static int s_display_width(const char *text)
-{
-    int width = 0;
-    const unsigned char *p = (const unsigned char *)text;
-    while (*p) {
-        unsigned cp;
-        int len;
-        if (*p < 0x80) {
-            cp = *p;
-            len = 1;
-        } else if ((*p & 0xe0) == 0xc0) {
-            cp = *p & 0x1fu;
-            len = 2;
-        } else if ((*p & 0xf0) == 0xe0) {
-            cp = *p & 0x0fu;
-            len = 3;
-        } else {
-            cp = *p & 0x07u;
-            len = 4;
-        }
-        for (int i = 1; i < len; i++) {
-            if ((p[i] & 0xc0) != 0x80) {
-                len = i;
-                break;
-            }
-            cp = (cp << 6) | (p[i] & 0x3fu);
-        }
-        p += len;
-        bool wide = (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
-                    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
-                    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-                    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) ||
-                    (cp >= 0x20000 && cp <= 0x3fffd);
-        width += wide ? 2 : 1;
-    }
-    return width;
-}
-
-/* Prints `text` padded with spaces to `width` columns. */
-static void s_print_padded(const char *text, int width)
-{
-    s_print_text(text, 0);
-    for (int w = s_display_width(text); w < width; w++) {
-        putchar(' ');
-    }
 }
 
 /*
@@ -279,7 +231,7 @@ static void s_print_history(const json_t *history)
     json_array_foreach(history, i, entry) {
         for (int k = 0; k < 3; k++) {
             const char *s = json_string_value(json_object_get(entry, columns[k]));
-            int w = s ? s_display_width(s) : 1;
+            int w = s ? pl_client_display_width(s) : 1;
             widths[k] = w > widths[k] ? w : widths[k];
         }
     }
@@ -293,7 +245,7 @@ static void s_print_history(const json_t *history)
         for (int k = 0; k < 3; k++) {
             const char *s = json_string_value(json_object_get(entry, columns[k]));
             if (k < 2 || has_detail) {
-                s_print_padded(s ? s : "-", widths[k]);
+                pl_client_print_padded(s ? s : "-", widths[k]);
                 fputs("  ", stdout);
             } else {
                 s_print_text(s ? s : "-", 0);
@@ -303,6 +255,90 @@ static void s_print_history(const json_t *history)
             s_print_value(detail, 2 + widths[0] + widths[1] + widths[2] + 6);
         }
         json_decref(detail);
+        putchar('\n');
+    }
+}
+
+/*
+ * "Handling" and what the visit found responsible and the result told the
+ * customer (the latest of each), when there is either.
+ */
+static void s_print_handling(const json_t *c)
+{
+    const json_t *responsibility = json_object_get(c, "responsibility");
+    const json_t *result = json_object_get(c, "handling_result");
+    bool has_responsibility = json_is_string(responsibility);
+    bool has_result = json_is_string(result);
+    if (!has_responsibility && !has_result) {
+        return;
+    }
+    printf("\nHandling\n");
+    if (has_responsibility) {
+        printf("  %-16s", "responsibility");
+        s_print_text(json_string_value(responsibility), 18);
+        putchar('\n');
+    }
+    if (has_result) {
+        printf("  %-16s", "result");
+        s_print_text(json_string_value(result), 18);
+        putchar('\n');
+    }
+}
+
+/* The state of one deadline: "pending", "breached, level 2", "met, recurring". */
+static void s_deadline_state(const json_t *d, char *buf, size_t size)
+{
+    const char *status = json_string_value(json_object_get(d, "status"));
+    json_int_t level = json_integer_value(json_object_get(d, "level"));
+    int n = snprintf(buf, size, "%s", status ? status : "-");
+    if (level > 0 && n >= 0 && (size_t)n < size) {
+        n += snprintf(buf + n, size - (size_t)n, ", level %lld", (long long)level);
+    }
+    if (json_is_true(json_object_get(d, "recurring")) && n >= 0 && (size_t)n < size) {
+        snprintf(buf + n, size - (size_t)n, ", recurring");
+    }
+}
+
+/*
+ * "Deadlines" and one line per deadline, earliest first:
+ * "  first_report  2026-11-30 17:30:00 UTC  breached, level 2  First report".
+ */
+static void s_print_deadlines(const json_t *deadlines)
+{
+    if (!json_is_array(deadlines) || json_array_size(deadlines) == 0) {
+        return;
+    }
+    int name_width = 0, due_width = 0, state_width = 0;
+    size_t i;
+    const json_t *d;
+    json_array_foreach(deadlines, i, d) {
+        const char *name = json_string_value(json_object_get(d, "name"));
+        char due[64], state[96];
+        pl_client_format_time(json_string_value(json_object_get(d, "due_at")), due, sizeof due);
+        s_deadline_state(d, state, sizeof state);
+        int w = pl_client_display_width(name ? name : "-");
+        name_width = w > name_width ? w : name_width;
+        w = pl_client_display_width(due);
+        due_width = w > due_width ? w : due_width;
+        w = pl_client_display_width(state);
+        state_width = w > state_width ? w : state_width;
+    }
+    printf("\nDeadlines\n");
+    json_array_foreach(deadlines, i, d) {
+        const char *name = json_string_value(json_object_get(d, "name"));
+        const char *label = json_string_value(json_object_get(d, "label"));
+        char due[64], state[96];
+        pl_client_format_time(json_string_value(json_object_get(d, "due_at")), due, sizeof due);
+        s_deadline_state(d, state, sizeof state);
+        fputs("  ", stdout);
+        pl_client_print_padded(name ? name : "-", name_width + 2);
+        pl_client_print_padded(due, due_width + 2);
+        if (label && label[0]) {
+            pl_client_print_padded(state, state_width + 2);
+            s_print_text(label, 4);
+        } else {
+            s_print_text(state, 4);
+        }
         putchar('\n');
     }
 }
@@ -329,6 +365,8 @@ static void s_print_case(const json_t *c)
     s_print_attributes(json_object_get(c, "attributes"));
     s_print_decision(c);
     s_print_others(c);
+    s_print_handling(c);
+    s_print_deadlines(json_object_get(c, "deadlines"));
     s_print_matched(json_object_get(c, "matched_rules"));
     s_print_history(json_object_get(c, "history"));
 }

@@ -307,8 +307,8 @@ END $$;
 -- An operation on a case that may meet deadlines (note, visit, reply,
 -- report, close). Returns the case number, its status, the deadlines met,
 -- re-armed and cancelled, and the earliest next_fire_at left; NULL when
--- there is no such case. A closed case takes no operation but close (which
--- then changes nothing).
+-- there is no such case, and {"refused": true} for a closed case, which
+-- takes no more operations (close included).
 CREATE FUNCTION pl_case_op(p_case_no text, p_op text, p_actor text, p_detail jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
