@@ -1,6 +1,8 @@
 #include "config/config.h"
 
 #include "common/pl_log.h"
+#include "config/calendar.h"
+#include "config/deadlines.h"
 #include "config/rules.h"
 #include "config/yaml.h"
 
@@ -23,6 +25,12 @@
  * report problems through s_error, which records them and goes on, so that
  * one run shows every mistake. The snapshot is returned only if no error was
  * recorded.
+ *
+ * The business calendars (`calendar`, `calendars`; config/calendar.h) and
+ * the rules (`directory` ... `routing`, `deadlines`; config/rules.h) are
+ * read last, as wholes, by their own loaders: the rules check kinds against
+ * intake.kinds and deadlines against the calendars. The rules snapshot
+ * takes the calendars, so both are versioned and shared together.
  */
 
 #define S_DEFAULT_DATABASE_URL "dbname=plaint"
@@ -628,9 +636,9 @@ static void s_parse_table(s_ctx_t *ctx, const s_section_t *section, const pl_yam
     }
 }
 
-/* The rules sections are read as a whole by pl_rules_load_yaml() once every
- * setting is known (the rules check kinds against intake.kinds); here they
- * are only recognised. */
+/* The calendar and rules sections are read as wholes by
+ * pl_calendars_load_yaml() and pl_rules_load_yaml() once every setting is
+ * known (s_load_rules); here they are only recognised. */
 static void s_parse_rules_section(s_ctx_t *ctx, const s_section_t *section,
                                   const pl_yaml_node_t *node)
 {
@@ -645,7 +653,8 @@ static const s_section_t s_sections[] = {
     {"log", s_parse_table, s_log_keys},           {"directory", s_parse_rules_section, NULL},
     {"categories", s_parse_rules_section, NULL},  {"tags", s_parse_rules_section, NULL},
     {"kind_rules", s_parse_rules_section, NULL},  {"classify", s_parse_rules_section, NULL},
-    {"routing", s_parse_rules_section, NULL},
+    {"routing", s_parse_rules_section, NULL},     {"calendar", s_parse_rules_section, NULL},
+    {"calendars", s_parse_rules_section, NULL},   {"deadlines", s_parse_rules_section, NULL},
 };
 
 #define S_SECTION_COUNT (sizeof s_sections / sizeof s_sections[0])
@@ -695,25 +704,76 @@ static void s_check_whole(s_ctx_t *ctx, const pl_yaml_node_t *root)
     }
 }
 
-/* Errors of the rules loader join the others, under the same cap. */
-static void s_report_rules_error(const pl_err_t *err, void *arg)
+/* Errors of the calendar and rules loaders are collected here, then sorted
+ * by position so that they read in file order whichever loader found them,
+ * and join the others under the same cap. */
+typedef struct {
+    pl_errlist_t list;
+    size_t dropped; /* could not be kept (out of memory): counted as errors */
+} s_pending_t;
+
+static void s_collect_error(const pl_err_t *err, void *arg)
 {
-    s_record(arg, err);
+    s_pending_t *pending = arg;
+    if (pl_errlist_append(&pending->list, err) != 0) {
+        pending->dropped++;
+    }
+}
+
+/* By line and column; errors without a position (line 0) last; ties in the
+ * order found (the pointers' order: qsort is not stable). */
+static int s_cmp_err_ptr(const void *a, const void *b)
+{
+    const pl_err_t *x = *(const pl_err_t *const *)a, *y = *(const pl_err_t *const *)b;
+    long lx = x->line > 0 ? x->line : (long)1 << 30, ly = y->line > 0 ? y->line : (long)1 << 30;
+    if (lx != ly) {
+        return lx < ly ? -1 : 1;
+    }
+    if (x->column != y->column) {
+        return x->column < y->column ? -1 : 1;
+    }
+    return x < y ? -1 : x > y;
+}
+
+static void s_flush_pending(s_ctx_t *ctx, s_pending_t *pending)
+{
+    size_t n = pending->list.count;
+    const pl_err_t **order = malloc((n ? n : 1) * sizeof *order);
+    for (size_t i = 0; order && i < n; i++) {
+        order[i] = &pending->list.items[i];
+    }
+    if (order) {
+        qsort(order, n, sizeof *order, s_cmp_err_ptr);
+    }
+    for (size_t i = 0; i < n; i++) {
+        s_record(ctx, order ? order[i] : &pending->list.items[i]);
+    }
+    free(order);
+    if (pending->dropped) {
+        s_error(ctx, NULL, PL_ENOMEM, "out of memory");
+    }
+    pl_errlist_free(&pending->list);
 }
 
 static void s_load_rules(s_ctx_t *ctx, const pl_yaml_node_t *root)
 {
     pl_config_t *cfg = ctx->cfg;
+    s_pending_t pending = {.dropped = 0};
+    pl_calendars_t *calendars = pl_calendars_load_yaml(ctx->doc, root, s_collect_error, &pending);
     const pl_yaml_node_t *intake = root ? pl_yaml_node_get(root, "intake") : NULL;
     pl_rules_opts_t opts = {
         .kinds = (const char *const *)cfg->kinds,
         .kinds_node = intake ? pl_yaml_node_get(intake, "kinds") : NULL,
         .version = cfg->version,
+        .calendars = &calendars,
+        .calendars_failed = calendars == NULL,
     };
-    pl_rules_t *rules = pl_rules_load_yaml(ctx->doc, root, &opts, s_report_rules_error, ctx);
+    pl_rules_t *rules = pl_rules_load_yaml(ctx->doc, root, &opts, s_collect_error, &pending);
+    s_flush_pending(ctx, &pending);
     if (rules) {
         pl_rules_unref(&cfg->rules);
         cfg->rules = rules;
+        cfg->calendars = pl_rules_calendars(rules);
     }
 }
 
@@ -803,7 +863,10 @@ static void s_sha256_hex(const void *data, size_t len, char out[65])
 
 /* ---- lifecycle ----------------------------------------------------------------------------- */
 
-pl_config_t *pl_config_new_default(void)
+/* The defaults; with `calendars`, also the built-in calendar (which needs
+ * the zone database), otherwise none (the loader reads them from the
+ * file). */
+static pl_config_t *s_new(bool calendars)
 {
     pl_config_t *cfg = calloc(1, sizeof *cfg);
     if (!cfg) {
@@ -829,10 +892,18 @@ pl_config_t *pl_config_new_default(void)
     cfg->queue_max = 20000;
     cfg->reconnect_max_ms = 5000;
     cfg->log_level = PL_LOG_INFO;
-    cfg->rules = pl_rules_new_empty(version);
+    if (calendars) {
+        /* An empty document gives the empty rules holding the calendars. */
+        pl_calendars_t *set = pl_calendars_new_default(NULL);
+        pl_rules_opts_t opts = {.version = version, .calendars = &set};
+        cfg->rules = set ? pl_rules_load_yaml(NULL, NULL, &opts, NULL, NULL) : NULL;
+        cfg->calendars = cfg->rules ? pl_rules_calendars(cfg->rules) : NULL;
+    } else {
+        cfg->rules = pl_rules_new_empty(version);
+    }
     bool ok = cfg->path && cfg->version && cfg->database_url && cfg->listen_ingest &&
               cfg->listen_publish && cfg->case_number_format && cfg->case_number_template &&
-              cfg->timezone && cfg->kinds && cfg->rules;
+              cfg->timezone && cfg->kinds && cfg->rules && (cfg->calendars || !calendars);
     for (size_t i = 0; ok && i < kinds_count; i++) {
         ok = (cfg->kinds[i] = strdup(s_default_kinds[i])) != NULL;
     }
@@ -840,6 +911,11 @@ pl_config_t *pl_config_new_default(void)
         pl_config_destroy(&cfg);
     }
     return cfg;
+}
+
+pl_config_t *pl_config_new_default(void)
+{
+    return s_new(true);
 }
 
 void pl_config_destroy(pl_config_t **self_p)
@@ -857,6 +933,7 @@ void pl_config_destroy(pl_config_t **self_p)
     free(cfg->case_number_template);
     free(cfg->timezone);
     s_free_strings(cfg->kinds);
+    cfg->calendars = NULL; /* the rules' */
     pl_rules_unref(&cfg->rules);
     free(cfg);
     *self_p = NULL;
@@ -876,7 +953,7 @@ pl_config_t *pl_config_load_buffer(const char *buf, size_t len, const char *name
     ctx.doc = doc;
     char version[65];
     s_sha256_hex(buf ? buf : "", len, version);
-    pl_config_t *cfg = pl_config_new_default();
+    pl_config_t *cfg = s_new(false);
     char *path = strdup(pl_yaml_doc_name(doc));
     char *version_copy = strdup(version);
     if (!cfg || !path || !version_copy) {

@@ -15,6 +15,7 @@
 #define PL_CONFIG_H
 
 #include "common/pl_err.h"
+#include "config/calendar.h"
 #include "config/rules.h"
 
 #include <stddef.h>
@@ -102,8 +103,17 @@ typedef struct pl_config {
      * routing; see config/rules.h), never NULL. The config holds one
      * reference, dropped by pl_config_destroy(); take your own with
      * pl_rules_ref() to keep the snapshot longer than the config. A file
-     * without rules sections gives the empty rule set. */
+     * without rules sections gives the empty rule set. The deadline rules
+     * (`deadlines`) are part of it: see config/deadlines.h. */
     const pl_rules_t *rules;
+    /* The business calendars (top-level `calendar`, the default, and
+     * `calendars`, the named ones; docs/calendar.md), never NULL: without
+     * `calendar`, the built-in default (Asia/Shanghai, Monday to Friday,
+     * 09:00-18:00, no holidays). Held by the rules snapshot (the same as
+     * pl_rules_calendars(rules)), so valid as long as `rules` is: a case
+     * that keeps a reference to the rules keeps the calendars its
+     * deadlines were computed in. */
+    const pl_calendars_t *calendars;
 } pl_config_t;
 
 /*
@@ -112,8 +122,9 @@ typedef struct pl_config {
  * wrong; then every error found is appended to `errs` (may be NULL), each
  * with code PL_EIO (unreadable file), PL_ENOMEM, PL_EINVAL (file too large)
  * or PL_ECONFIG (everything else) and, where known, file, line and column.
- * The rules sections are checked with the rest (pl_rules_load_yaml), after
- * all other sections, and their errors join the same list.
+ * The calendars (pl_calendars_load_yaml) and the rules sections
+ * (pl_rules_load_yaml) are checked with the rest, after all other sections;
+ * their errors join the same list, sorted by position among themselves.
  */
 pl_config_t *pl_config_load_file(const char *path, pl_errlist_t *errs);
 
@@ -125,8 +136,9 @@ pl_config_t *pl_config_load_file(const char *path, pl_errlist_t *errs);
 pl_config_t *pl_config_load_buffer(const char *buf, size_t len, const char *name,
                                    pl_errlist_t *errs);
 
-/* pl_config_new_default: a snapshot holding every default. Returns a new
- * object, caller destroys, or NULL when out of memory. */
+/* pl_config_new_default: a snapshot holding every default, with the
+ * built-in calendar. Returns a new object, caller destroys, or NULL when
+ * out of memory or when the zone database lacks Asia/Shanghai. */
 pl_config_t *pl_config_new_default(void);
 
 /* pl_config_destroy: frees the snapshot; accepts NULL and a pointer to NULL;

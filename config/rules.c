@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const pl_rules_sections[] = {"directory", "categories", "tags", "kind_rules",
-                                         "classify",  "routing",    NULL};
+const char *const pl_rules_sections[] = {"directory", "categories", "tags",      "kind_rules",
+                                         "classify",  "routing",    "deadlines", NULL};
 
 const char *const pl_rules_severities[] = {"low", "normal", "high", "critical", NULL};
 
@@ -188,6 +188,7 @@ static void s_rules_free(pl_rules_t *rules)
     free(rules->kw_entries);
     free(rules->kw_cond_fields);
     pl_ac_destroy(&rules->ac);
+    pl_calendars_destroy(&rules->calendars);
     pl__arena_free(&rules->arena);
     free(rules);
 }

@@ -21,6 +21,7 @@
 #define PL_RULES_H
 
 #include "common/pl_err.h"
+#include "config/calendar.h"
 #include "config/event.h"
 #include "config/yaml.h"
 
@@ -42,7 +43,8 @@ typedef struct pl_rules pl_rules_t;
 #define PL_RULES_MAX_ID_SIZE 64          /* bytes of an id */
 
 /* The top-level sections read by the rules loader, NULL-terminated:
- * directory, categories, tags, kind_rules, classify, routing. */
+ * directory, categories, tags, kind_rules, classify, routing, deadlines
+ * (config/deadlines.h). */
 extern const char *const pl_rules_sections[];
 
 /* Severities in ascending order, NULL-terminated: low, normal, high,
@@ -62,6 +64,16 @@ typedef struct pl_rules_opts {
     /* The rules version recorded with each case: the SHA-256 hex of the
      * file (borrowed, copied); NULL = "". */
     const char *version;
+    /* The business calendars the deadlines count in (config/calendar.h),
+     * loaded from the same document. The snapshot takes ownership of
+     * *calendars and sets it to NULL, whether or not the load succeeds.
+     * NULL (or *calendars NULL): if the file has deadlines, the built-in
+     * default calendar (pl_calendars_new_default) is made for them. */
+    pl_calendars_t **calendars;
+    /* True when the caller's calendars had errors (already reported):
+     * calendar names in deadlines are then not checked, and no default is
+     * made. The caller's load fails anyway. */
+    bool calendars_failed;
 } pl_rules_opts_t;
 
 /*

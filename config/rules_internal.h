@@ -8,6 +8,7 @@
 #define PL_RULES_INTERNAL_H
 
 #include "config/ac.h"
+#include "config/calendar.h"
 #include "config/rules.h"
 
 #include <regex.h>
@@ -166,6 +167,31 @@ typedef struct pl__route_rule {
     size_t inform_count;
 } pl__route_rule_t;
 
+/* One level of a deadline's escalation chain. */
+typedef struct pl__deadline_level {
+    const char *const *to; /* role, person or department ids, as written */
+    size_t to_count;
+    pl_usec_t after; /* real time after the previous level; 0 for level 1 */
+} pl__deadline_level_t;
+
+/* A deadline rule (rules_deadlines.c; config/deadlines.h). */
+typedef struct pl__deadline {
+    const char *name;
+    const char *label;
+    const pl__cond_t *when;        /* NULL: every case */
+    const char *calendar_id;       /* "default" unless given */
+    const pl_calendar_t *calendar; /* in rules->calendars */
+    pl_duration_t within;          /* kind 0 for a recurring deadline */
+    pl_usec_t every;               /* > 0 for a recurring deadline (real time) */
+    int until;                     /* recurring: index into pl_deadline_statuses; else -1 */
+    const uint8_t *warn_pct;       /* ascending, 1..99 */
+    size_t warn_count;
+    unsigned met_by; /* bit i: pl_deadline_ops[i] meets it */
+    bool pausable;
+    const pl__deadline_level_t *levels;
+    size_t levels_count;
+} pl__deadline_t;
+
 /* An id and the index of what it names, for bsearch. */
 typedef struct pl__named_index {
     const char *id;
@@ -219,6 +245,13 @@ struct pl_rules {
 
     regex_t **regexes; /* to regfree */
     size_t regexes_count;
+
+    /* Deadline rules in file order, and the calendars they count in (owned;
+     * NULL when the snapshot was made without calendars and has no
+     * deadlines). */
+    pl__deadline_t *deadlines;
+    size_t deadlines_count;
+    pl_calendars_t *calendars;
 
     /* Lookups by id (sorted by strcmp) for results that arrive as strings. */
     const pl__named_index_t *category_index;
@@ -275,6 +308,10 @@ typedef struct pl__load {
     size_t kw_conds_count, kw_conds_cap;
     regex_t **regexes;
     size_t regexes_cap;
+    /* the calendars deadlines may name (the snapshot's); NULL with
+     * calendars_failed: their errors were reported, names are not checked */
+    const pl_calendars_t *calendars;
+    bool calendars_failed;
 } pl__load_t;
 
 #define PL__DEFAULT_SEVERITY 1 /* normal */
@@ -355,6 +392,9 @@ void pl__rules_load_categories(pl__load_t *ld, const pl_yaml_node_t *node,
                                const pl_yaml_node_t *default_category_node);
 void pl__rules_load_tags(pl__load_t *ld, const pl_yaml_node_t *node);
 void pl__rules_load_routing(pl__load_t *ld, const pl_yaml_node_t *node);
+/* pl__rules_load_deadlines: the `deadlines` section (rules_deadlines.c),
+ * after the directory, categories and tags are known. */
+void pl__rules_load_deadlines(pl__load_t *ld, const pl_yaml_node_t *node);
 
 /* pl__rules_error: reports an error at `node` (may be NULL). */
 void pl__rules_error(pl__load_t *ld, const pl_yaml_node_t *node, const char *fmt, ...)

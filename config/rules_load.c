@@ -7,9 +7,9 @@
  * Loading reads the sections in dependency order, not file order: first the
  * directory and the ids of categories and tags (so that any rule may name
  * any of them), then classify, kind_rules, categories, tags and routing
- * (rules_sections.c). It goes on after every error so that one run reports
- * them all; the errors are reported sorted by position, and the snapshot is
- * returned only if there was none.
+ * (rules_sections.c), then deadlines (rules_deadlines.c). It goes on after
+ * every error so that one run reports them all; the errors are reported
+ * sorted by position, and the snapshot is returned only if there was none.
  */
 #include "config/rules_internal.h"
 
@@ -630,14 +630,23 @@ pl_rules_t *pl_rules_load_yaml(const pl_yaml_doc_t *doc, const pl_yaml_node_t *r
         .report_arg = arg,
         .kinds = opts->kinds ? opts->kinds : pl_event_default_kinds,
     };
+    /* The calendars are the snapshot's from here on, whatever happens. */
+    pl_calendars_t *calendars = opts->calendars ? *opts->calendars : NULL;
+    if (opts->calendars) {
+        *opts->calendars = NULL;
+    }
     pl_rules_t *rules = pl__rules_alloc(opts->version);
     if (!rules) {
+        pl_calendars_destroy(&calendars);
         pl__rules_error(&ld, NULL, "out of memory");
         s_flush_errors(&ld);
         return NULL;
     }
+    rules->calendars = calendars;
     ld.rules = rules;
-    const pl_yaml_node_t *nodes[6] = {NULL};
+    ld.calendars = calendars;
+    ld.calendars_failed = opts->calendars_failed;
+    const pl_yaml_node_t *nodes[7] = {NULL};
     bool any = false;
     if (root && pl_yaml_node_kind(root) == PL_YAML_MAPPING) {
         for (size_t i = 0; pl_rules_sections[i]; i++) {
@@ -650,7 +659,8 @@ pl_rules_t *pl_rules_load_yaml(const pl_yaml_doc_t *doc, const pl_yaml_node_t *r
         return rules;
     }
     const pl_yaml_node_t *directory = nodes[0], *categories = nodes[1], *tags = nodes[2],
-                         *kind_rules = nodes[3], *classify = nodes[4], *routing = nodes[5];
+                         *kind_rules = nodes[3], *classify = nodes[4], *routing = nodes[5],
+                         *deadlines = nodes[6];
     ld.dir_ids = pl__idmap_new();
     ld.category_ids = pl__idmap_new();
     ld.tag_ids = pl__idmap_new();
@@ -667,6 +677,7 @@ pl_rules_t *pl_rules_load_yaml(const pl_yaml_doc_t *doc, const pl_yaml_node_t *r
     pl__rules_load_categories(&ld, categories, default_category_node);
     pl__rules_load_tags(&ld, tags);
     pl__rules_load_routing(&ld, routing);
+    pl__rules_load_deadlines(&ld, deadlines);
     s_check_coverage(&ld, categories, opts->kinds_node, routing ? routing : root);
     if (ld.errors == 0) {
         s_build_shortcuts(&ld);

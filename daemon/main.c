@@ -12,6 +12,7 @@
 #include "daemon/migrate.h"
 #include "daemon/store.h"
 #include "workers/classifier.h"
+#include "workers/escalation.h"
 #include "workers/router.h"
 #include "workers/work.h"
 
@@ -257,9 +258,11 @@ static int s_explain(const char *config_path, const char *event_path)
     pl_work_t *work = pl_work_new(&event, kind_given, cfg->rules);
     pl_classifier_t *classifier = pl_classifier_new();
     pl_router_t *router = pl_router_new();
-    if (work && classifier && router) {
+    pl_escalation_t *escalation = pl_escalation_new();
+    if (work && classifier && router && escalation) {
         work->explain = 1;
-        if (pl_classifier_handle(classifier, work) == 0 && pl_router_handle(router, work) == 0) {
+        if (pl_classifier_handle(classifier, work) == 0 && pl_router_handle(router, work) == 0 &&
+            pl_escalation_handle(escalation, work) == 0) {
             out = pl_work_decision_json(work);
         }
     }
@@ -274,6 +277,7 @@ static int s_explain(const char *config_path, const char *event_path)
     json_decref(out);
     pl_classifier_destroy(&classifier);
     pl_router_destroy(&router);
+    pl_escalation_destroy(&escalation);
     pl_work_destroy(&work);
     pl_event_destroy(&event);
     pl_config_destroy(&cfg);

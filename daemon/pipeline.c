@@ -3,6 +3,7 @@
 #include "common/pl_log.h"
 #include "daemon/zsock.h"
 #include "workers/classifier.h"
+#include "workers/escalation.h"
 #include "workers/router.h"
 
 #include <errno.h>
@@ -12,7 +13,7 @@
 #include <string.h>
 #include <zmq.h>
 
-#define S_STAGES 2
+#define S_STAGES 3
 #define S_HWM 100000
 
 typedef int (*s_handle_fn)(void *worker, pl_work_t *work);
@@ -34,6 +35,7 @@ struct pl_pipeline {
     s_stage_t stages[S_STAGES];
     pl_classifier_t *classifier;
     pl_router_t *router;
+    pl_escalation_t *escalation;
     pl_pipeline_done_cb done;
     void *arg;
     size_t in_flight;
@@ -48,6 +50,11 @@ static int s_classify(void *worker, pl_work_t *work)
 static int s_route(void *worker, pl_work_t *work)
 {
     return pl_router_handle(worker, work);
+}
+
+static int s_deadlines(void *worker, pl_work_t *work)
+{
+    return pl_escalation_handle(worker, work);
 }
 
 static int s_send_ptr(void *sock, pl_work_t *work, int flags)
@@ -117,8 +124,8 @@ static void *s_socket(void *zctx, int type, pl_err_t *err)
 
 static void s_free_sockets(pl_pipeline_t *p)
 {
-    void *socks[] = {p->head, p->tail, p->stages[0].in, p->stages[0].out, p->stages[1].in,
-                     p->stages[1].out};
+    void *socks[] = {p->head,          p->tail,           p->stages[0].in, p->stages[0].out,
+                     p->stages[1].in,  p->stages[1].out,  p->stages[2].in, p->stages[2].out};
     for (size_t i = 0; i < sizeof socks / sizeof socks[0]; i++) {
         if (socks[i]) {
             zmq_close(socks[i]);
@@ -139,8 +146,11 @@ pl_pipeline_t *pl_pipeline_new(uv_loop_t *loop, void *zctx, pl_pipeline_done_cb 
     p->arg = arg;
     p->classifier = pl_classifier_new();
     p->router = pl_router_new();
+    p->escalation = pl_escalation_new();
     p->stages[0] = (s_stage_t){.name = "classifier", .worker = p->classifier, .handle = s_classify};
     p->stages[1] = (s_stage_t){.name = "router", .worker = p->router, .handle = s_route};
+    p->stages[2] =
+        (s_stage_t){.name = "escalation", .worker = p->escalation, .handle = s_deadlines};
 
     /* All sockets are made and wired here, then handed to their threads
      * (thread creation is the memory barrier libzmq asks for). */
@@ -149,7 +159,7 @@ pl_pipeline_t *pl_pipeline_new(uv_loop_t *loop, void *zctx, pl_pipeline_done_cb 
     for (int i = 0; i <= S_STAGES; i++) {
         snprintf(ep[i], sizeof ep[i], "inproc://pl-pipeline-%u-%d", id, i);
     }
-    int ok = p->classifier && p->router;
+    int ok = p->classifier && p->router && p->escalation;
     ok = ok && (p->head = s_socket(zctx, ZMQ_PUSH, err)) && zmq_bind(p->head, ep[0]) == 0;
     for (int i = 0; ok && i < S_STAGES; i++) {
         ok = (p->stages[i].in = s_socket(zctx, ZMQ_PULL, err)) &&
@@ -201,6 +211,7 @@ static void s_on_zsock_closed(void *arg)
     s_free_sockets(p);
     pl_classifier_destroy(&p->classifier);
     pl_router_destroy(&p->router);
+    pl_escalation_destroy(&p->escalation);
     free(p);
 }
 
@@ -208,7 +219,7 @@ void pl_pipeline_close(pl_pipeline_t *p)
 {
     p->closing = 1;
     /* The stop marker goes down the line after every item pushed before it. */
-    if (p->head && (p->stages[0].started || p->stages[1].started)) {
+    if (p->head && p->stages[0].started) {
         s_send_ptr(p->head, NULL, 0);
     }
     for (int i = 0; i < S_STAGES; i++) {

@@ -21,6 +21,7 @@ packages=(
     libcurl4-openssl-dev # notifier webhooks and SMTP
     postgresql-15        # initdb, pg_ctl, postgres, pgbench
     postgresql-client-15 # psql
+    tzdata               # business calendars read /usr/share/zoneinfo
 )
 # Debian 12 has no postgresql-contrib-15 package: the contrib modules and
 # pgbench ship in postgresql-15 itself.

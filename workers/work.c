@@ -25,6 +25,7 @@ void pl_work_destroy(pl_work_t **self_p)
     pl_event_destroy(&work->event);
     pl_classification_clear(&work->cls);
     pl_route_clear(&work->route);
+    json_decref(work->deadlines);
     pl_rules_unref(&work->rules);
     free(work);
     *self_p = NULL;
@@ -40,6 +41,11 @@ json_t *pl_work_decision_json(const pl_work_t *work)
     json_t *candidates = json_array();
     for (size_t i = 0; candidates && i < route->candidates_count; i++) {
         json_array_append_new(candidates, json_string(route->candidates[i]));
+    }
+    if (work->deadlines && json_object_set(d, "deadlines", work->deadlines) != 0) {
+        json_decref(candidates);
+        json_decref(d);
+        return NULL;
     }
     if (!candidates ||
         json_object_set_new(d, "candidates", candidates) != 0 ||

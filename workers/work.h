@@ -17,6 +17,7 @@ typedef struct pl_work {
                                   version that decides this event */
     pl_classification_t cls;   /* filled by the classifier */
     pl_route_t route;          /* filled by the router */
+    json_t *deadlines;         /* filled by the escalation worker: an array */
     int status;                /* 0, or the PL_E* code of the stage that failed */
     int explain;               /* a dry run: nothing is stored */
     void *ctx;                 /* the broker's, opaque to workers */

@@ -94,7 +94,8 @@ static char *s_history_types(const char *db, const char *source, const char *eve
     char sql[512];
     snprintf(sql, sizeof sql,
              "SELECT coalesce(string_agg(h.type, ',' ORDER BY h.id), '') FROM case_history h "
-             "JOIN cases c ON c.id = h.case_id WHERE c.source = '%s' AND c.event_id = '%s'",
+             "JOIN cases c ON c.id = h.case_id WHERE c.source = '%s' AND c.event_id = '%s' "
+             "AND h.actor <> 'escalation'",
              source, event_id);
     return it_sql(db, sql);
 }
@@ -109,12 +110,17 @@ static void s_check_history(const json_t *c, const char *source)
 {
     json_t *history = json_object_get(c, "history");
     IT_CHECK(json_is_array(history));
-    if (json_array_size(history) != 3) {
+    /* Then the escalation worker's entries (deadlines set, and any that
+     * fired already), which it_deadlines checks. */
+    for (size_t i = 3; i < json_array_size(history); i++) {
+        IT_CHECK_STR(s_str(json_array_get(history, i), "actor"), "escalation");
+    }
+    if (json_array_size(history) < 3) {
         char *text = json_dumps(history, JSON_COMPACT);
         fprintf(stderr, "history: %s\n", text ? text : "?");
         free(text);
     }
-    IT_CHECK_INT(json_array_size(history), 3);
+    IT_CHECK(json_array_size(history) >= 3);
     static const char *const types[] = {"registered", "classified", "routed"};
     char actor[128];
     snprintf(actor, sizeof actor, "source:%s", source);
@@ -183,7 +189,7 @@ static void test_submit_idempotent(void)
     IT_CHECK_INT(it_sql_long(db, "SELECT count(*) FROM cases"), 1);
     /* One case, one history: registered, classified, routed (shipped
      * rules); the duplicates added nothing. */
-    IT_CHECK_INT(it_sql_long(db, "SELECT count(*) FROM case_history"), 3);
+    IT_CHECK_INT(it_sql_long(db, "SELECT count(*) FROM case_history WHERE actor <> 'escalation'"), 3);
     char *types = s_history_types(db, "crm", "evt-1");
     IT_CHECK_STR(types, "registered,classified,routed");
     free(types);
@@ -195,7 +201,7 @@ static void test_submit_idempotent(void)
     IT_CHECK(it_match(s_str(other, "case_no"), S_CASE_RE));
     IT_CHECK(strcmp(s_str(other, "case_no"), case_no) != 0);
     IT_CHECK_INT(it_sql_long(db, "SELECT count(*) FROM cases"), 2);
-    IT_CHECK_INT(it_sql_long(db, "SELECT count(*) FROM case_history"), 6);
+    IT_CHECK_INT(it_sql_long(db, "SELECT count(*) FROM case_history WHERE actor <> 'escalation'"), 6);
     types = s_history_types(db, "shop", "evt-1");
     IT_CHECK_STR(types, "registered,classified,routed");
     free(types);
