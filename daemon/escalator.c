@@ -14,6 +14,8 @@
 /* How often the earliest instant is re-read from the database, to learn of
  * deadlines made or changed by other daemons. */
 #define S_RESYNC_MS 5000
+/* Deadlines read per page while loading the schedule. */
+#define S_LOAD_PAGE 50000
 /* A nudge waits this long, so one outbox read serves the cases committed
  * meanwhile instead of one extra transaction per case. */
 #define S_NUDGE_MS 10
@@ -35,6 +37,8 @@ struct pl_escalator {
     int take_again;
     int closing;
     int pending_closes;
+    size_t loaded;
+    char load_after[24]; /* keyset: the last deadline id read */
     uint64_t fired;
 };
 
@@ -236,6 +240,8 @@ void pl_escalator_nudge(pl_escalator_t *esc)
 
 /* ---- loading and resync ------------------------------------------------------ */
 
+static void s_load_page(pl_escalator_t *esc);
+
 static void s_on_schedule(void *ctx, int status, const pl_store_rows_t *rows, const char *message)
 {
     pl_escalator_t *esc = ctx;
@@ -251,11 +257,32 @@ static void s_on_schedule(void *ctx, int status, const pl_store_rows_t *rows, co
         const char *at = rows->cells[r * rows->columns];
         if (at && s_push(esc, strtoll(at, NULL, 10)) != 0) {
             pl_log(PL_LOG_ERROR, "escalator", "out of memory loading the deadlines");
-            break;
+            return;
         }
     }
-    pl_log(PL_LOG_INFO, "escalator", "loaded %zu pending deadline instants", rows->count);
+    esc->loaded += rows->count;
+    if (rows->count > 0) {
+        snprintf(esc->load_after, sizeof esc->load_after, "%s",
+                 rows->cells[(rows->count - 1) * rows->columns + 1]);
+    }
+    /* Fire what is due already between pages; the rest keeps loading. */
     s_arm(esc);
+    if (rows->count == S_LOAD_PAGE) {
+        s_load_page(esc);
+        return;
+    }
+    pl_log(PL_LOG_INFO, "escalator", "loaded %zu pending deadline instants", esc->loaded);
+}
+
+static void s_load_page(pl_escalator_t *esc)
+{
+    char limit[16];
+    snprintf(limit, sizeof limit, "%d", S_LOAD_PAGE);
+    const char *params[] = {esc->load_after, limit};
+    if (pl_store_exec(esc->store, "pl_schedule", 2, params, 0, s_on_schedule, esc) != 0) {
+        pl_log(PL_LOG_WARN, "escalator", "could not queue the schedule load; the resync "
+                                         "timer finds the earliest deadline");
+    }
 }
 
 static void s_on_next(void *ctx, int status, const pl_store_rows_t *rows, const char *message)
@@ -304,7 +331,8 @@ pl_escalator_t *pl_escalator_new(uv_loop_t *loop, pl_store_t *store,
 
 void pl_escalator_start(pl_escalator_t *esc)
 {
-    pl_store_exec(esc->store, "pl_schedule", 0, NULL, 0, s_on_schedule, esc);
+    snprintf(esc->load_after, sizeof esc->load_after, "0");
+    s_load_page(esc);
     uv_timer_start(&esc->resync, s_on_resync, S_RESYNC_MS, S_RESYNC_MS);
     s_take(esc);
 }

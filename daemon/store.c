@@ -39,10 +39,12 @@ static const struct {
      "(extract(epoch FROM next_fire_at) * 1000000)::bigint "
      "FROM pl_fire_due(to_timestamp($1::double precision / 1000000), $2::integer)",
      2},
+    /* Keyset pages, so a million pending deadlines never sit in memory
+     * twice (libpq's result and the copy) all at once. */
     {"pl_schedule",
-     "SELECT (extract(epoch FROM next_fire_at) * 1000000)::bigint FROM deadlines "
-     "WHERE next_fire_at IS NOT NULL",
-     0},
+     "SELECT (extract(epoch FROM next_fire_at) * 1000000)::bigint, id FROM deadlines "
+     "WHERE next_fire_at IS NOT NULL AND id > $1::bigint ORDER BY id LIMIT $2::integer",
+     2},
     {"pl_next_fire",
      "SELECT (extract(epoch FROM min(next_fire_at)) * 1000000)::bigint FROM deadlines "
      "WHERE next_fire_at IS NOT NULL",

@@ -165,6 +165,10 @@ schedule_sql=$(awk '
     on && /^[[:space:]]*[0-9]+\},/ { exit }
     on { line = $0; sub(/^[^"]*"/, "", line); sub(/",?[[:space:]]*$/, "", line); s = s line }
     END { print s }' "$here/daemon/store.c")
+# plaintd reads it in keyset pages ($1 = last id, $2 = page size); the
+# baseline reads the same rows in one go.
+schedule_sql=${schedule_sql//\$1::bigint/0}
+schedule_sql=${schedule_sql//\$2::integer/ALL}
 case $schedule_sql in
     SELECT*deadlines*) ;;
     *) schedule_sql="SELECT (extract(epoch FROM next_fire_at) * 1000000)::bigint FROM deadlines WHERE next_fire_at IS NOT NULL" ;;
