@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The ceiling plaintd is compared against: pgbench writing the same rows
-# (pl_submit: case, counter, history, with a classification and route
-# like the daemon's) straight into PostgreSQL, one event per
+# (pl_submit: case, counter, history, outbox, with a classification, route
+# and three deadlines like the daemon's) straight into PostgreSQL, one event per
 # transaction and BATCH events per transaction, at each client count.
 #
 #   scripts/pgbench-baseline.sh --host SOCKET_DIR [--port 5432] [--db NAME]
@@ -61,7 +61,29 @@ SELECT * FROM pl_submit(jsonb_build_object(
     "matched_rules": [{"section": "categories", "rule": "product_quality",
                          "why": "keyword 漏水 in content"},
                         {"section": "routing", "rule": "product_quality",
-                         "why": "category is product_quality"}]}'::jsonb,
+                         "why": "category is product_quality"}]}'::jsonb
+  || jsonb_build_object('deadlines', jsonb_build_array(
+       jsonb_build_object('name', 'first_report', 'calendar', 'always',
+         'due_at', pl_rfc3339(now() + interval '2 hours'),
+         'warn_at', jsonb_build_array(pl_rfc3339(now() + interval '96 minutes')),
+         'warn_pct', jsonb_build_array(80), 'met_by', jsonb_build_array('report'),
+         'chain', '[{"level": 1, "to": ["general_manager"], "after_s": 0}]'::jsonb),
+       jsonb_build_object('name', 'site_visit', 'calendar', 'default',
+         'due_at', pl_rfc3339(now() + interval '3 days'),
+         'warn_at', jsonb_build_array(pl_rfc3339(now() + interval '2 days')),
+         'warn_pct', jsonb_build_array(80), 'met_by', jsonb_build_array('visit'),
+         'pausable', true,
+         'chain', '[{"level": 1, "to": ["regional_head"], "after_s": 0},
+                    {"level": 2, "to": ["sales_manager"], "after_s": 14400},
+                    {"level": 3, "to": ["vp_marketing"], "after_s": 28800},
+                    {"level": 4, "to": ["general_manager"], "after_s": 86400}]'::jsonb),
+       jsonb_build_object('name', 'progress_report',
+         'due_at', pl_rfc3339(now() + interval '30 minutes'),
+         'warn_at', jsonb_build_array(pl_rfc3339(now() + interval '24 minutes')),
+         'warn_pct', jsonb_build_array(80), 'every_s', 1800, 'until', 'closed',
+         'met_by', jsonb_build_array('note'),
+         'chain', '[{"level": 1, "to": ["regional_head"], "after_s": 0},
+                    {"level": 2, "to": ["sales_manager"], "after_s": 1800}]'::jsonb))),
   'PB-{year}-{seq}', 6, 'Asia/Shanghai');
 SQL
 )
