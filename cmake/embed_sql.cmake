@@ -1,5 +1,5 @@
 # Writes OUT, a C file holding every migration in SQL_DIR (NNN_name.sql) as a
-# byte array, sorted by number. Run with cmake -P at build time, so the
+# byte array, sorted by number, and SQL_DIR/functions.sql. Run with cmake -P at build time, so the
 # daemon carries its schema and never depends on where sql/ is installed.
 file(GLOB files "${SQL_DIR}/[0-9][0-9][0-9]_*.sql")
 list(SORT files)
@@ -18,5 +18,10 @@ foreach(f IN LISTS files)
   math(EXPR i "${i} + 1")
 endforeach()
 string(APPEND body "\nconst pl_migration_t pl_migrations[] = {\n${table}    {0, 0, 0},\n};\n")
+# The functions, re-applied at every start (sql/README.md).
+file(READ "${SQL_DIR}/functions.sql" hex HEX)
+string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+string(APPEND body "\nstatic const char s_functions[] = {${bytes}0x00};\n")
+string(APPEND body "const char *const pl_functions_sql = s_functions;\n")
 file(WRITE "${OUT}.tmp" "${body}")
 execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.tmp" "${OUT}")

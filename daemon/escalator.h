@@ -4,7 +4,7 @@
  * The database is the truth about deadlines; the escalator only keeps when
  * each needs looking at (a min-heap of next_fire_at instants) and one libuv
  * timer armed for the earliest. When it fires, the store runs pl_fire_due()
- * (sql/003), which claims the due rows with FOR UPDATE SKIP LOCKED and, in
+ * (sql/functions.sql), which claims the due rows with FOR UPDATE SKIP LOCKED and, in
  * one transaction per batch, writes each step's history and outbox rows and
  * the row's next instant, which comes back here. So a step fires once even
  * with several daemons on one database, and a deadline that came due while

@@ -138,6 +138,21 @@ static int s_apply_all(PGconn *conn, pl_err_t *err)
             pl_log(PL_LOG_INFO, "migrate", "applied migration %s", m->name);
         }
     }
+    if (rc == 0) {
+        rc = s_exec(conn, "BEGIN", err);
+        if (rc == 0) {
+            rc = s_exec(conn, pl_functions_sql, err);
+        }
+        if (rc == 0) {
+            rc = s_exec(conn, "COMMIT", err);
+        }
+        if (rc) {
+            char msg[sizeof err->message];
+            snprintf(msg, sizeof msg, "%s", err->message);
+            pl_err_set(err, PL_EDB, "db_error", NULL, "sql/functions.sql failed: %s", msg);
+            PQclear(PQexec(conn, "ROLLBACK"));
+        }
+    }
     return rc;
 }
 

@@ -17,11 +17,15 @@ typedef struct pl_migration {
 /* Every migration in sql/, by version, ended by an entry with version 0. */
 extern const pl_migration_t pl_migrations[];
 
+/* sql/functions.sql: every function, re-applied at each start. */
+extern const char *const pl_functions_sql;
+
 /*
  * pl_migrate_prepare: connects to `conninfo` (retrying with back-off for up to
  * wait_s seconds), refuses to go on when fsync or synchronous_commit is off,
  * then applies every migration not yet recorded in schema_migrations, each in
- * its own transaction, under an advisory lock so daemons starting together
+ * its own transaction, and then sql/functions.sql (CREATE OR REPLACE, in one
+ * transaction), all under an advisory lock so daemons starting together
  * apply each once. Returns 0, PL_EDB (cannot connect, or a migration failed)
  * or PL_ECONFIG (unsafe settings), with `err` filled.
  */

@@ -56,7 +56,7 @@ void pl_store_start(pl_store_t *store);
  * pl_store_submit: queues the storing of one normalized event (JSON text)
  * with its decision (the classifier's and router's result as JSON: kind,
  * category, severity, tags, department, assignee, strategy, candidates,
- * inform, rule, rules_version, matched_rules; sql/002). Takes ownership of
+ * inform, rule, rules_version, matched_rules; sql/functions.sql: pl_submit). Takes ownership of
  * *event_json and *decision_json and nulls them. Returns 0, or PL_EAGAIN
  * when the queue is full or the store is closing (then cb is never invoked
  * and the texts are freed), or PL_ENOMEM.

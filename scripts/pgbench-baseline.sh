@@ -34,7 +34,7 @@ if ! "${psql[@]}" -d "$db" -Atc "SELECT 1" >/dev/null 2>&1; then
     "${psql[@]}" -d postgres -c "CREATE DATABASE \"$db\"" >/dev/null
 fi
 if [ "$("${psql[@]}" -d "$db" -Atc "SELECT count(*) FROM pg_proc WHERE proname = 'pl_submit'")" = 0 ]; then
-    for f in "$here"/sql/[0-9][0-9][0-9]_*.sql; do
+    for f in "$here"/sql/[0-9][0-9][0-9]_*.sql "$here"/sql/functions.sql; do
         "${psql[@]}" -d "$db" -1 -f "$f" >/dev/null
     done
 fi

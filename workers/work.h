@@ -32,7 +32,7 @@ pl_work_t *pl_work_new(pl_event_t **event_p, int kind_given, const pl_rules_t *r
 
 /*
  * pl_work_decision_json: what the workers decided, as the store keeps it
- * with the case (sql/002) and "explain" shows it: pl_rules_result_json()
+ * with the case (sql/functions.sql: pl_submit) and "explain" shows it: pl_rules_result_json()
  * plus "candidates", "strategy" and "rule" at the top level. Returns a new
  * object (caller decrefs) or NULL when out of memory.
  */

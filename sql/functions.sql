@@ -1,60 +1,17 @@
--- 003: deadlines, their escalation, the outbox of notifications, and the
--- operations that meet deadlines (issue 4, R16-R19).
---
--- The daemon computes each case's deadlines with the business calendar when
--- the case is created and stores them here. The escalation timer wakes at
--- the earliest next_fire_at and calls pl_fire_due(), which claims due rows
--- with FOR UPDATE SKIP LOCKED (several daemons share the work, none fires a
--- row twice) and writes the history row and the outbox row of each step in
--- the same transaction.
+-- The functions of the schema, applied by plaintd at every start after the
+-- numbered migrations, in one transaction under the migration lock, so this
+-- file is always the one truth about them (see sql/README.md). Everything
+-- here must be CREATE OR REPLACE; a change of a function's arguments or
+-- result type needs a numbered migration that drops the old one first.
 
-ALTER TABLE cases ADD COLUMN responsibility text;   -- quality, misuse, other (R11, R16)
-
-CREATE TABLE deadlines (
-    id            bigserial   PRIMARY KEY,
-    case_id       bigint      NOT NULL REFERENCES cases (id),
-    name          text        NOT NULL,
-    label         text,
-    calendar      text,
-    status        text        NOT NULL DEFAULT 'pending'
-                  CHECK (status IN ('pending', 'met', 'breached', 'cancelled')),
-    level         integer     NOT NULL DEFAULT 0,   -- escalation level reached
-    level_at      timestamptz,                      -- when that level fired
-    due_at        timestamptz NOT NULL,
-    warn_at       timestamptz[] NOT NULL DEFAULT '{}',
-    warn_pct      integer[]   NOT NULL DEFAULT '{}', -- for re-arming recurring ones
-    warned        integer     NOT NULL DEFAULT 0,    -- warnings fired so far
-    every         interval,                         -- recurring: re-armed when met
-    until_status  text,
-    met_by        text[]      NOT NULL DEFAULT '{}',
-    pausable      boolean     NOT NULL DEFAULT false,
-    paused_at     timestamptz,
-    chain         jsonb       NOT NULL DEFAULT '[]', -- [{"level","to":[],"after_s"}]
-    rules_version text,
-    next_fire_at  timestamptz,                      -- NULL: nothing more to do
-    met_at        timestamptz,
-    CONSTRAINT deadlines_case_name_key UNIQUE (case_id, name)
-);
-CREATE INDEX deadlines_next_fire_idx ON deadlines (next_fire_at)
-    WHERE next_fire_at IS NOT NULL;
-CREATE INDEX deadlines_overdue_idx ON deadlines (due_at)
-    WHERE status IN ('pending', 'breached');
-
--- Notifications waiting for the notifier; one row per (case, deadline,
--- step, level): the idempotency key keeps a step from notifying twice.
-CREATE TABLE outbox (
-    id              bigserial   PRIMARY KEY,
-    created_at      timestamptz NOT NULL DEFAULT now(),
-    topic           text        NOT NULL,
-    case_id         bigint      REFERENCES cases (id),
-    idempotency_key text        NOT NULL UNIQUE,
-    payload         jsonb       NOT NULL,
-    published_at    timestamptz                      -- sent on the PUB socket
-);
-CREATE INDEX outbox_unpublished_idx ON outbox (id) WHERE published_at IS NULL;
+-- RFC 3339 in UTC with microseconds, as the protocol prints times.
+CREATE OR REPLACE FUNCTION pl_rfc3339(t timestamptz) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
 
 -- When the timer must look at a deadline next, from its state.
-CREATE FUNCTION pl_deadline_next_fire(d deadlines) RETURNS timestamptz
+CREATE OR REPLACE FUNCTION pl_deadline_next_fire(d deadlines) RETURNS timestamptz
 LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE
         WHEN d.paused_at IS NOT NULL THEN NULL
@@ -70,7 +27,7 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- Adds one notification unless its key was used; returns its id or NULL.
-CREATE FUNCTION pl_notify(p_topic text, p_case_id bigint, p_key text, p_payload jsonb)
+CREATE OR REPLACE FUNCTION pl_notify(p_topic text, p_case_id bigint, p_key text, p_payload jsonb)
 RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     v_id bigint;
@@ -82,45 +39,39 @@ BEGIN
     RETURN v_id;
 END $$;
 
--- Stores the deadlines the daemon computed for a new case (an array of
--- {"name","label","calendar","due_at","warn_at":[],"warn_pct":[],"every_s",
---   "until","met_by":[],"pausable","chain":[]}).
-CREATE FUNCTION pl_add_deadlines(p_case_id bigint, p_deadlines jsonb, p_rules_version text)
+CREATE OR REPLACE FUNCTION pl_add_deadlines(p_case_id bigint, p_deadlines jsonb,
+                                            p_rules_version text)
 RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    j jsonb;
-    v deadlines;
 BEGIN
-    FOR j IN SELECT * FROM jsonb_array_elements(coalesce(p_deadlines, '[]')) LOOP
-        INSERT INTO deadlines (case_id, name, label, calendar, due_at, warn_at, warn_pct,
-                               every, until_status, met_by, pausable, chain, rules_version)
-        VALUES (p_case_id, j->>'name', j->>'label', j->>'calendar',
-                (j->>'due_at')::timestamptz,
-                ARRAY(SELECT x::timestamptz
-                        FROM jsonb_array_elements_text(coalesce(j->'warn_at', '[]')) x
-                       ORDER BY 1),
-                ARRAY(SELECT x::integer
-                        FROM jsonb_array_elements_text(coalesce(j->'warn_pct', '[]')) x),
-                CASE WHEN coalesce((j->>'every_s')::bigint, 0) > 0
-                     THEN make_interval(secs => (j->>'every_s')::double precision) END,
-                j->>'until',
-                ARRAY(SELECT jsonb_array_elements_text(coalesce(j->'met_by', '[]'))),
-                coalesce((j->>'pausable')::boolean, false),
-                coalesce(j->'chain', '[]'), p_rules_version)
-        ON CONFLICT (case_id, name) DO NOTHING
-        RETURNING * INTO v;
-        IF v.id IS NOT NULL THEN
-            UPDATE deadlines SET next_fire_at = pl_deadline_next_fire(v) WHERE id = v.id;
-        END IF;
-    END LOOP;
+    INSERT INTO deadlines (case_id, name, label, calendar, due_at, warn_at, warn_pct,
+                           every, until_status, met_by, pausable, chain, rules_version,
+                           next_fire_at)
+    SELECT p_case_id, d.name, d.label, d.calendar, d.due_at, w.warn_at,
+           ARRAY(SELECT x::integer FROM jsonb_array_elements_text(coalesce(j->'warn_pct', '[]')) x),
+           CASE WHEN coalesce(d.every_s, 0) > 0 THEN make_interval(secs => d.every_s) END,
+           d."until",
+           ARRAY(SELECT jsonb_array_elements_text(coalesce(j->'met_by', '[]'))),
+           coalesce(d.pausable, false), coalesce(j->'chain', '[]'), p_rules_version,
+           CASE WHEN cardinality(w.warn_at) > 0 AND w.warn_at[1] < d.due_at
+                THEN w.warn_at[1] ELSE d.due_at END
+      FROM jsonb_array_elements(coalesce(p_deadlines, '[]')) AS j,
+           jsonb_to_record(j) AS d(name text, label text, calendar text, due_at timestamptz,
+                                   every_s double precision, "until" text, pausable boolean),
+           LATERAL (SELECT ARRAY(SELECT x::timestamptz
+                                   FROM jsonb_array_elements_text(coalesce(j->'warn_at', '[]')) x
+                                  ORDER BY 1) AS warn_at) w
+    ON CONFLICT (case_id, name) DO NOTHING;
 END $$;
 
-DROP FUNCTION pl_submit(jsonb, jsonb, text, integer, text);
-
--- As in 002, plus the case's deadlines (decision->'deadlines') and the
--- case.created notification. Returns the earliest next_fire_at of the new
--- deadlines, so the daemon's timer can wake for it.
-CREATE FUNCTION pl_submit(ev jsonb, decision jsonb, case_tpl text, seq_width integer, tz text,
+-- Stores one validated, normalized event (docs/events.md) with its decision
+-- (the classifier's, router's and escalation worker's result: kind,
+-- category, severity, tags, department, assignee, strategy, candidates,
+-- inform, rule, rules_version, matched_rules, deadlines) unless its
+-- (source, event_id) is known. case_tpl holds {year} and {seq}; seq_width
+-- pads the serial; tz names the zone whose local year numbers the case.
+-- least_loaded picks the candidate with the fewest open cases. Returns the
+-- earliest next_fire_at of the new deadlines for the daemon's timer.
+CREATE OR REPLACE FUNCTION pl_submit(ev jsonb, decision jsonb, case_tpl text, seq_width integer, tz text,
                           OUT case_no text, OUT duplicate boolean, OUT next_fire_at timestamptz)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -142,13 +93,16 @@ BEGIN
 
     IF v_assignee IS NULL AND decision->>'strategy' = 'least_loaded'
        AND jsonb_array_length(coalesce(decision->'candidates', '[]')) > 0 THEN
-        SELECT cand.person INTO v_assignee
-          FROM jsonb_array_elements_text(decision->'candidates') WITH ORDINALITY
-               AS cand(person, pos)
-         ORDER BY (SELECT count(*) FROM cases o
-                    WHERE o.assignee = cand.person AND o.status <> 'closed'),
-                  cand.pos
-         LIMIT 1;
+        IF jsonb_array_length(decision->'candidates') = 1 THEN
+            v_assignee := decision->'candidates'->>0;
+        ELSE
+            SELECT cand.person INTO v_assignee
+              FROM jsonb_array_elements_text(decision->'candidates') WITH ORDINALITY
+                   AS cand(person, pos)
+              LEFT JOIN assignee_load l ON l.person = cand.person
+             ORDER BY coalesce(l.open_cases, 0), cand.pos
+             LIMIT 1;
+        END IF;
     END IF;
 
     INSERT INTO case_counters AS cc (year, last_seq) VALUES (v_year, 1)
@@ -188,6 +142,11 @@ BEGIN
         RETURN;
     END IF;
 
+    IF v_assignee IS NOT NULL THEN
+        INSERT INTO assignee_load AS l (person, open_cases) VALUES (v_assignee, 1)
+            ON CONFLICT (person) DO UPDATE SET open_cases = l.open_cases + 1;
+    END IF;
+
     INSERT INTO case_history (case_id, actor, type, detail)
     VALUES (v_id, 'source:' || v_source, 'registered',
             jsonb_build_object('kind', ev->>'kind', 'channel', ev->>'channel',
@@ -215,10 +174,11 @@ BEGIN
         INSERT INTO case_history (case_id, actor, type, detail)
         VALUES (v_id, 'escalation', 'deadlines_set',
                 jsonb_build_object('deadlines',
-                    (SELECT jsonb_agg(jsonb_build_object('name', d.name,
-                                                         'due_at', pl_rfc3339(d.due_at))
-                                      ORDER BY d.due_at)
-                       FROM deadlines d WHERE d.case_id = v_id),
+                    (SELECT jsonb_agg(jsonb_build_object(
+                                          'name', j->'name',
+                                          'due_at', pl_rfc3339((j->>'due_at')::timestamptz))
+                                      ORDER BY (j->>'due_at')::timestamptz)
+                       FROM jsonb_array_elements(decision->'deadlines') j),
                     'rules_version', decision->'rules_version'));
         SELECT min(d.next_fire_at) INTO next_fire_at FROM deadlines d WHERE d.case_id = v_id;
     END IF;
@@ -235,7 +195,7 @@ END $$;
 -- Fires every due step of at most p_limit deadlines whose next_fire_at has
 -- come: a warning, the breach (level 1 of the chain), or the next level.
 -- Returns the notifications written and the rows' new next_fire_at.
-CREATE FUNCTION pl_fire_due(p_now timestamptz, p_limit integer)
+CREATE OR REPLACE FUNCTION pl_fire_due(p_now timestamptz, p_limit integer)
 RETURNS TABLE (outbox_id bigint, topic text, payload jsonb, next_fire_at timestamptz)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -309,7 +269,7 @@ END $$;
 -- re-armed and cancelled, and the earliest next_fire_at left; NULL when
 -- there is no such case, and {"refused": true} for a closed case, which
 -- takes no more operations (close included).
-CREATE FUNCTION pl_case_op(p_case_no text, p_op text, p_actor text, p_detail jsonb)
+CREATE OR REPLACE FUNCTION pl_case_op(p_case_no text, p_op text, p_actor text, p_detail jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     c        cases;
@@ -371,6 +331,8 @@ BEGIN
 
     IF p_op = 'close' THEN
         UPDATE cases SET status = 'closed', updated_at = v_now WHERE id = c.id;
+        UPDATE assignee_load SET open_cases = greatest(open_cases - 1, 0)
+         WHERE person = c.assignee;
     ELSE
         UPDATE cases SET updated_at = v_now WHERE id = c.id;
     END IF;
@@ -388,7 +350,7 @@ BEGIN
 END $$;
 
 -- Deadlines past due (breached, or pending and late), oldest first.
-CREATE FUNCTION pl_overdue(p_limit integer) RETURNS jsonb
+CREATE OR REPLACE FUNCTION pl_overdue(p_limit integer) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT coalesce(jsonb_agg(o ORDER BY o->>'due_at'), '[]')
       FROM (SELECT jsonb_build_object('case_no', c.case_no, 'deadline', d.name,
@@ -444,3 +406,4 @@ LANGUAGE sql STABLE AS $$
       FROM cases c
      WHERE c.case_no = p_case_no
 $$;
+
