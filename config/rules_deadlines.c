@@ -704,10 +704,6 @@ static json_t *s_deadline_json(pl__eval_t *ctx, const pl__deadline_t *d, pl_usec
     return item;
 }
 
-/* Scratch sizes kept on the stack, as in rules_eval.c; larger snapshots
- * allocate. */
-enum { S_BITS_WORDS = 64, S_HITS = 128, S_TAGS = 256 };
-
 json_t *pl_rules_deadlines(const pl_rules_t *rules, const pl_event_t *ev,
                            const pl_classification_t *cls, pl_usec_t start)
 {
@@ -715,35 +711,12 @@ json_t *pl_rules_deadlines(const pl_rules_t *rules, const pl_event_t *ev,
     if (!out || rules->deadlines_count == 0) {
         return out;
     }
-    uint64_t bits[S_BITS_WORDS];
-    pl__hit_t hits[S_HITS];
-    uint8_t tags_stack[S_TAGS] = {0};
-    uint8_t *tags_on = tags_stack;
-    if (rules->tags_count > S_TAGS) {
-        tags_on = calloc(rules->tags_count, 1);
-        if (!tags_on) {
-            json_decref(out);
-            return NULL;
-        }
-    }
-    for (size_t t = 0; t < cls->tags_count; t++) {
-        long i = pl__named_find(rules->tag_index, rules->tags_count, cls->tags[t]);
-        if (i >= 0) {
-            tags_on[i] = 1;
-        }
-    }
+    pl__scratch_t scratch;
     pl__eval_t ctx;
-    pl__eval_init(&ctx, rules, ev, PL__PHASE_ROUTE, bits, S_BITS_WORDS, hits, S_HITS);
-    ctx.kind = cls->kind ? cls->kind : pl_event_kind(ev);
-    ctx.category = cls->category;
-    ctx.category_index = cls->category ? pl__named_find(rules->category_index,
-                                                        rules->categories_count, cls->category)
-                                       : -1;
-    ctx.severity = cls->severity ? pl__rules_severity(cls->severity) : -1;
-    if (ctx.severity < 0) {
-        ctx.severity = rules->default_severity;
+    if (pl__eval_init_classified(&ctx, &scratch, rules, ev, cls) != 0) {
+        json_decref(out);
+        return NULL;
     }
-    ctx.tags_on = tags_on;
     bool ok = true;
     for (size_t i = 0; ok && i < rules->deadlines_count; i++) {
         const pl__deadline_t *d = &rules->deadlines[i];
@@ -754,10 +727,7 @@ json_t *pl_rules_deadlines(const pl_rules_t *rules, const pl_event_t *ev,
         ok = item && json_array_append_new(out, item) == 0;
     }
     ok = ok && !ctx.failed;
-    pl__eval_fini(&ctx);
-    if (tags_on != tags_stack) {
-        free(tags_on);
-    }
+    pl__eval_fini_classified(&ctx, &scratch);
     if (!ok) {
         json_decref(out);
         return NULL;

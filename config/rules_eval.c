@@ -330,34 +330,11 @@ int pl_rules_route(const pl_rules_t *rules, const pl_event_t *ev, const pl_class
                    uint64_t rr_counter, pl_route_t *out)
 {
     memset(out, 0, sizeof *out);
-    uint64_t bits[S_BITS_WORDS];
-    pl__hit_t hits[S_HITS];
-    uint8_t tags_stack[S_TAGS] = {0};
-    uint8_t *tags_on = tags_stack;
-    if (rules->tags_count > S_TAGS) {
-        tags_on = calloc(rules->tags_count, 1);
-        if (!tags_on) {
-            return PL_ENOMEM;
-        }
-    }
-    for (size_t t = 0; t < cls->tags_count; t++) {
-        long i = pl__named_find(rules->tag_index, rules->tags_count, cls->tags[t]);
-        if (i >= 0) {
-            tags_on[i] = 1;
-        }
-    }
+    pl__scratch_t scratch;
     pl__eval_t ctx;
-    pl__eval_init(&ctx, rules, ev, PL__PHASE_ROUTE, bits, S_BITS_WORDS, hits, S_HITS);
-    ctx.kind = cls->kind ? cls->kind : pl_event_kind(ev);
-    ctx.category = cls->category;
-    ctx.category_index = cls->category ? pl__named_find(rules->category_index,
-                                                        rules->categories_count, cls->category)
-                                       : -1;
-    ctx.severity = cls->severity ? pl__rules_severity(cls->severity) : -1;
-    if (ctx.severity < 0) {
-        ctx.severity = rules->default_severity;
+    if (pl__eval_init_classified(&ctx, &scratch, rules, ev, cls) != 0) {
+        return PL_ENOMEM;
     }
-    ctx.tags_on = tags_on;
     bool ok = (out->matched = json_array()) != NULL;
     size_t first = ok ? s_first_route(&ctx) : rules->routes_count;
     const pl__route_rule_t *rule = first < rules->routes_count ? &rules->routes[first] : NULL;
@@ -378,15 +355,53 @@ int pl_rules_route(const pl_rules_t *rules, const pl_event_t *ev, const pl_class
         }
     }
     ok = ok && !ctx.failed;
-    pl__eval_fini(&ctx);
-    if (tags_on != tags_stack) {
-        free(tags_on);
-    }
+    pl__eval_fini_classified(&ctx, &scratch);
     if (!ok) {
         pl_route_clear(out);
         return PL_ENOMEM;
     }
     return 0;
+}
+
+int pl__eval_init_classified(pl__eval_t *ctx, pl__scratch_t *scratch, const pl_rules_t *rules,
+                             const pl_event_t *ev, const pl_classification_t *cls)
+{
+    memset(scratch->tags_stack, 0, sizeof scratch->tags_stack);
+    scratch->tags_on = scratch->tags_stack;
+    if (rules->tags_count > PL__SCRATCH_TAGS) {
+        scratch->tags_on = calloc(rules->tags_count, 1);
+        if (!scratch->tags_on) {
+            return PL_ENOMEM;
+        }
+    }
+    for (size_t t = 0; t < cls->tags_count; t++) {
+        long i = pl__named_find(rules->tag_index, rules->tags_count, cls->tags[t]);
+        if (i >= 0) {
+            scratch->tags_on[i] = 1;
+        }
+    }
+    pl__eval_init(ctx, rules, ev, PL__PHASE_ROUTE, scratch->bits, PL__SCRATCH_BITS_WORDS,
+                  scratch->hits, PL__SCRATCH_HITS);
+    ctx->kind = cls->kind ? cls->kind : pl_event_kind(ev);
+    ctx->category = cls->category;
+    ctx->category_index = cls->category ? pl__named_find(rules->category_index,
+                                                         rules->categories_count, cls->category)
+                                        : -1;
+    ctx->severity = cls->severity ? pl__rules_severity(cls->severity) : -1;
+    if (ctx->severity < 0) {
+        ctx->severity = rules->default_severity;
+    }
+    ctx->tags_on = scratch->tags_on;
+    return 0;
+}
+
+void pl__eval_fini_classified(pl__eval_t *ctx, pl__scratch_t *scratch)
+{
+    pl__eval_fini(ctx);
+    if (scratch->tags_on != scratch->tags_stack) {
+        free(scratch->tags_on);
+    }
+    scratch->tags_on = NULL;
 }
 
 /* ---- JSON --------------------------------------------------------------------------------- */

@@ -458,6 +458,26 @@ void pl__eval_init(pl__eval_t *ctx, const pl_rules_t *rules, const pl_event_t *e
                    size_t hits_cap);
 void pl__eval_fini(pl__eval_t *ctx);
 
+/* Scratch for an evaluation after classification (routing, deadlines),
+ * kept on the caller's stack; larger snapshots allocate the tag table. */
+enum { PL__SCRATCH_BITS_WORDS = 64, PL__SCRATCH_HITS = 128, PL__SCRATCH_TAGS = 256 };
+typedef struct pl__scratch {
+    uint64_t bits[PL__SCRATCH_BITS_WORDS];
+    pl__hit_t hits[PL__SCRATCH_HITS];
+    uint8_t tags_stack[PL__SCRATCH_TAGS];
+    uint8_t *tags_on;
+} pl__scratch_t;
+
+/*
+ * pl__eval_init_classified: prepares `ctx` for conditions on a classified
+ * event (kind, category, severity and tags from `cls`) in the routing phase,
+ * using `scratch`. Returns 0, or PL_ENOMEM with nothing to release. Release
+ * with pl__eval_fini_classified.
+ */
+int pl__eval_init_classified(pl__eval_t *ctx, pl__scratch_t *scratch, const pl_rules_t *rules,
+                             const pl_event_t *ev, const pl_classification_t *cls);
+void pl__eval_fini_classified(pl__eval_t *ctx, pl__scratch_t *scratch);
+
 /* pl__eval_scan: runs the keyword scan now if it has not run yet. */
 void pl__eval_scan(pl__eval_t *ctx);
 
