@@ -450,3 +450,15 @@ char *pl_client_random_hex(char *buf, size_t size)
     buf[count] = '\0';
     return buf;
 }
+
+int pl_client_print_compact(const json_t *value)
+{
+    char *dump = json_dumps(value, JSON_COMPACT);
+    if (!dump) {
+        fprintf(stderr, "plaint: out of memory\n");
+        return PL_EXIT_FAILED;
+    }
+    printf("%s\n", dump);
+    free(dump);
+    return PL_EXIT_OK;
+}

@@ -167,6 +167,13 @@ int pl_client_call(const pl_client_opts_t *opts, const json_t *request, json_t *
                    char **text_p);
 
 /*
+ * pl_client_print_compact: prints `value` (borrowed) as one line of compact
+ * JSON on stdout. Returns PL_EXIT_OK, or PL_EXIT_FAILED (out of memory, said
+ * on stderr).
+ */
+int pl_client_print_compact(const json_t *value);
+
+/*
  * pl_client_print_refusal: prints the error of an "ok": false reply (borrows)
  * to stderr as pl_client_call does, with an optional `prefix` (e.g. an event
  * id) before the message. Returns PL_EXIT_FAILED.

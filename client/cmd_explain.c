@@ -179,18 +179,12 @@ int pl_cmd_explain(const pl_client_opts_t *opts, const pl_submit_args_t *args)
         json_decref(reply);
         return PL_EXIT_FAILED;
     }
+    int rc = PL_EXIT_OK;
     if (opts->json) {
-        char *dump = json_dumps(x, JSON_COMPACT);
-        if (!dump) {
-            fprintf(stderr, "plaint: out of memory\n");
-            json_decref(reply);
-            return PL_EXIT_FAILED;
-        }
-        printf("%s\n", dump);
-        free(dump);
+        rc = pl_client_print_compact(x);
     } else {
         s_print_explain(x);
     }
     json_decref(reply);
-    return PL_EXIT_OK;
+    return rc;
 }

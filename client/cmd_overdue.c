@@ -95,18 +95,12 @@ int pl_cmd_overdue(const pl_client_opts_t *opts, long limit)
         json_decref(reply);
         return PL_EXIT_FAILED;
     }
+    int rc = PL_EXIT_OK;
     if (opts->json) {
-        char *dump = json_dumps(overdue, JSON_COMPACT);
-        if (!dump) {
-            fprintf(stderr, "plaint: out of memory\n");
-            json_decref(reply);
-            return PL_EXIT_FAILED;
-        }
-        printf("%s\n", dump);
-        free(dump);
+        rc = pl_client_print_compact(overdue);
     } else {
         s_print_table(overdue);
     }
     json_decref(reply);
-    return PL_EXIT_OK;
+    return rc;
 }

@@ -390,18 +390,12 @@ int pl_cmd_show(const pl_client_opts_t *opts, const char *case_no)
         json_decref(reply);
         return PL_EXIT_FAILED;
     }
+    int rc = PL_EXIT_OK;
     if (opts->json) {
-        char *dump = json_dumps(c, JSON_COMPACT);
-        if (!dump) {
-            fprintf(stderr, "plaint: out of memory\n");
-            json_decref(reply);
-            return PL_EXIT_FAILED;
-        }
-        printf("%s\n", dump);
-        free(dump);
+        rc = pl_client_print_compact(c);
     } else {
         s_print_case(c);
     }
     json_decref(reply);
-    return PL_EXIT_OK;
+    return rc;
 }
