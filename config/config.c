@@ -655,6 +655,7 @@ static const s_section_t s_sections[] = {
     {"kind_rules", s_parse_rules_section, NULL},  {"classify", s_parse_rules_section, NULL},
     {"routing", s_parse_rules_section, NULL},     {"calendar", s_parse_rules_section, NULL},
     {"calendars", s_parse_rules_section, NULL},   {"deadlines", s_parse_rules_section, NULL},
+    {"notify", s_parse_rules_section, NULL},
 };
 
 #define S_SECTION_COUNT (sizeof s_sections / sizeof s_sections[0])
@@ -769,7 +770,12 @@ static void s_load_rules(s_ctx_t *ctx, const pl_yaml_node_t *root)
         .calendars_failed = calendars == NULL,
     };
     pl_rules_t *rules = pl_rules_load_yaml(ctx->doc, root, &opts, s_collect_error, &pending);
+    pl_notify_config_t *notify = pl_notify_load_yaml(ctx->doc, root, s_collect_error, &pending);
     s_flush_pending(ctx, &pending);
+    if (notify) {
+        pl_notify_unref(&cfg->notify);
+        cfg->notify = notify;
+    }
     if (rules) {
         pl_rules_unref(&cfg->rules);
         cfg->rules = rules;
@@ -901,9 +907,11 @@ static pl_config_t *s_new(bool calendars)
     } else {
         cfg->rules = pl_rules_new_empty(version);
     }
+    cfg->notify = pl_notify_new_default();
     bool ok = cfg->path && cfg->version && cfg->database_url && cfg->listen_ingest &&
               cfg->listen_publish && cfg->case_number_format && cfg->case_number_template &&
-              cfg->timezone && cfg->kinds && cfg->rules && (cfg->calendars || !calendars);
+              cfg->timezone && cfg->kinds && cfg->rules && (cfg->calendars || !calendars) &&
+              cfg->notify;
     for (size_t i = 0; ok && i < kinds_count; i++) {
         ok = (cfg->kinds[i] = strdup(s_default_kinds[i])) != NULL;
     }
@@ -935,6 +943,7 @@ void pl_config_destroy(pl_config_t **self_p)
     s_free_strings(cfg->kinds);
     cfg->calendars = NULL; /* the rules' */
     pl_rules_unref(&cfg->rules);
+    pl_notify_unref(&cfg->notify);
     free(cfg);
     *self_p = NULL;
 }

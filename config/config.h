@@ -16,6 +16,7 @@
 
 #include "common/pl_err.h"
 #include "config/calendar.h"
+#include "config/notify.h"
 #include "config/rules.h"
 
 #include <stddef.h>
@@ -114,6 +115,10 @@ typedef struct pl_config {
      * that keeps a reference to the rules keeps the calendars its
      * deadlines were computed in. */
     const pl_calendars_t *calendars;
+    /* notify: the sinks the notifier delivers to (config/notify.h), never
+     * NULL (no sinks without the section). The config holds one reference;
+     * take your own with pl_notify_ref() to keep it longer. */
+    const pl_notify_config_t *notify;
 } pl_config_t;
 
 /*

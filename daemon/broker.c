@@ -3,6 +3,7 @@
 #include "common/pl_json.h"
 #include "common/pl_log.h"
 #include "common/pl_time.h"
+#include "config/deadlines.h"
 #include "config/event.h"
 #include "daemon/escalator.h"
 #include "daemon/pipeline.h"
@@ -416,9 +417,17 @@ static void s_on_case_op(void *ctx, int status, const pl_store_rows_t *rows, con
         json_error_t jerr;
         json_t *result = json_loads(text, 0, &jerr);
         if (result && json_is_true(json_object_get(result, "refused"))) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "case %s is closed; it takes no more operations",
-                     json_string_value(json_object_get(result, "case_no")));
+            char msg[200];
+            const char *no = json_string_value(json_object_get(result, "case_no"));
+            json_t *paused = json_object_get(result, "paused");
+            if (json_is_true(paused)) {
+                snprintf(msg, sizeof msg, "case %s is already paused (since %s); resume it first",
+                         no, json_string_value(json_object_get(result, "paused_at")));
+            } else if (json_is_false(paused)) {
+                snprintf(msg, sizeof msg, "case %s is not paused", no);
+            } else {
+                snprintf(msg, sizeof msg, "case %s is closed; it takes no more operations", no);
+            }
             json_decref(result);
             s_reply_error(call, "invalid_state", "case_no", msg);
         } else if (result) {
@@ -458,17 +467,96 @@ static int s_opt_string(json_t *root, const char *key, size_t max, const char **
     return 0;
 }
 
+/* Queues pl_case_op(case_no, op, actor, detail); detail is consumed. */
+static int s_exec_case_op(pl_broker_t *broker, s_call_t *call, const char *case_no,
+                          const char *op, const char *by, json_t *detail, pl_err_t *err)
+{
+    char *detail_text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    json_decref(detail);
+    char actor[160];
+    snprintf(actor, sizeof actor, "%s", by ? by : "plaint");
+    const char *params[] = {case_no, op, actor, detail_text};
+    int rc = detail_text
+                 ? pl_store_exec(broker->store, "pl_case_op", 4, params, 1, s_on_case_op, call)
+                 : PL_ENOMEM;
+    free(detail_text);
+    if (rc == PL_EAGAIN) {
+        return pl_err_set(err, rc, "unavailable", NULL,
+                          "too many requests wait for the database; retry later");
+    }
+    if (rc) {
+        return pl_err_set(err, rc, "internal", NULL, "out of memory");
+    }
+    return 0;
+}
+
+/* resume, second half: the paused deadlines are read; their new due
+ * instants are computed in their calendars and the case is resumed. */
+typedef struct {
+    s_call_t *call;
+    char *case_no;
+    char *by;
+} s_resume_t;
+
+static void s_on_paused(void *ctx, int status, const pl_store_rows_t *rows, const char *message)
+{
+    s_resume_t *rs = ctx;
+    s_call_t *call = rs->call;
+    pl_broker_t *broker = call->broker;
+    if (status != 0) {
+        s_reply_error(call, status == PL_EAGAIN ? "unavailable" : "internal", NULL,
+                      message ? message : "database error");
+        s_call_free(call);
+    } else {
+        /* The pause ends now; each clock adds the time it counts. */
+        const pl_calendars_t *cals = pl_rules_calendars(broker->cfg->rules);
+        pl_usec_t now = pl_now();
+        json_t *due = json_object();
+        for (size_t r = 0; due && r < rows->count; r++) {
+            char **row = &rows->cells[r * rows->columns];
+            if (!row[0] || !row[3] || !row[4]) {
+                continue;
+            }
+            pl_duration_kind_t clock = PL_DURATION_REAL;
+            if (row[1] && strcmp(row[1], "business") == 0) {
+                clock = PL_DURATION_BUSINESS;
+            } else if (row[1] && strcmp(row[1], "working_days") == 0) {
+                clock = PL_DURATION_WORKING_DAYS;
+            }
+            const pl_calendar_t *cal = pl_calendars_get(cals, row[2]);
+            pl_usec_t at = pl_deadline_extend(cal, cal ? clock : PL_DURATION_REAL,
+                                              strtoll(row[3], NULL, 10),
+                                              strtoll(row[4], NULL, 10), now);
+            if (at != PL_CALENDAR_NEVER) {
+                json_object_set_new(due, row[0], json_integer(at));
+            }
+        }
+        json_t *detail = due ? json_pack("{s:o}", "due", due) : NULL;
+        pl_err_t err;
+        pl_err_clear(&err);
+        if (s_exec_case_op(broker, call, rs->case_no, "resume", rs->by, detail, &err) != 0) {
+            s_reply_error(call, err.reason ? err.reason : "internal", NULL, err.message);
+            s_call_free(call);
+        }
+    }
+    free(rs->case_no);
+    free(rs->by);
+    free(rs);
+}
+
 /*
- * note, visit, reply, report, close: {"op", "case_no", "by"?, ...}.
- * Each writes a history row and meets the deadlines whose met_by names it.
+ * note, visit, reply, report, close, pause, resume: {"op", "case_no",
+ * "by"?, ...}. Each writes a history row and meets the deadlines whose
+ * met_by names it; pause and resume stop and restart the clocks of the
+ * pausable deadlines.
  */
 static int s_op_case(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t *err)
 {
     static const char *const keys[] = {"op", "id", "case_no", "by", "text", "finding",
-                                       "responsibility", NULL};
+                                       "responsibility", "reason", NULL};
     int rc = s_check_keys(root, keys, err);
     const char *op = json_string_value(json_object_get(root, "op"));
-    const char *case_no, *by, *text, *finding, *resp;
+    const char *case_no, *by, *text, *finding, *resp, *reason;
     if (rc == 0) {
         rc = s_opt_string(root, "case_no", 64, &case_no, err);
     }
@@ -487,8 +575,40 @@ static int s_op_case(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t
     if (rc == 0) {
         rc = s_opt_string(root, "responsibility", 16, &resp, err);
     }
+    if (rc == 0) {
+        rc = s_opt_string(root, "reason", 4096, &reason, err);
+    }
     if (rc) {
         return rc;
+    }
+    if (strcmp(op, "pause") == 0 && !reason) {
+        return pl_err_set(err, PL_EINVAL, "missing_field", "reason",
+                          "pause needs the reason (what the case waits for)");
+    }
+    if (strcmp(op, "resume") == 0) {
+        s_resume_t *rs = calloc(1, sizeof *rs);
+        if (rs) {
+            rs->call = call;
+            rs->case_no = strdup(case_no);
+            rs->by = by ? strdup(by) : NULL;
+        }
+        const char *params[] = {case_no};
+        rc = rs && rs->case_no && (!by || rs->by)
+                 ? pl_store_exec(broker->store, "pl_paused_deadlines", 1, params, 0, s_on_paused,
+                                 rs)
+                 : PL_ENOMEM;
+        if (rc) {
+            if (rs) {
+                free(rs->case_no);
+                free(rs->by);
+                free(rs);
+            }
+            return pl_err_set(err, rc, rc == PL_EAGAIN ? "unavailable" : "internal", NULL,
+                              rc == PL_EAGAIN ? "too many requests wait for the database; "
+                                                "retry later"
+                                              : "out of memory");
+        }
+        return 0;
     }
     if ((strcmp(op, "note") == 0 || strcmp(op, "reply") == 0 || strcmp(op, "report") == 0) &&
         !text) {
@@ -516,22 +636,10 @@ static int s_op_case(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t
     if (resp) {
         json_object_set_new(detail, "responsibility", json_string(resp));
     }
-    char *detail_text = json_dumps(detail, JSON_COMPACT);
-    json_decref(detail);
-    char actor[160];
-    snprintf(actor, sizeof actor, "%s", by ? by : "plaint");
-    const char *params[] = {case_no, op, actor, detail_text};
-    rc = detail_text ? pl_store_exec(broker->store, "pl_case_op", 4, params, 1, s_on_case_op, call)
-                     : PL_ENOMEM;
-    free(detail_text);
-    if (rc == PL_EAGAIN) {
-        return pl_err_set(err, rc, "unavailable", NULL,
-                          "too many requests wait for the database; retry later");
+    if (reason) {
+        json_object_set_new(detail, "reason", json_string(reason));
     }
-    if (rc) {
-        return pl_err_set(err, rc, "internal", NULL, "out of memory");
-    }
-    return 0;
+    return s_exec_case_op(broker, call, case_no, op, by, detail, err);
 }
 
 static void s_on_overdue(void *ctx, int status, const pl_store_rows_t *rows, const char *message)
@@ -618,6 +726,8 @@ static const struct {
     {"reply", s_op_case},
     {"report", s_op_case},
     {"close", s_op_case},
+    {"pause", s_op_case},
+    {"resume", s_op_case},
     {"overdue", s_op_overdue},
 };
 

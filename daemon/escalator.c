@@ -3,6 +3,7 @@
 #include "common/pl_err.h"
 #include "common/pl_log.h"
 #include "common/pl_time.h"
+#include "daemon/deliver.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@ struct pl_escalator {
     pl_store_t *store;
     pl_escalator_publish_fn publish;
     void *publish_arg;
+    pl_deliver_t *deliver; /* routes of the outbox to sinks; NULL: none */
     int64_t *heap;
     size_t count, cap;
     int firing;       /* a pl_fire_due in flight */
@@ -196,12 +198,18 @@ static void s_on_taken(void *ctx, int status, const pl_store_rows_t *rows, const
                message ? message : pl_strerror(status));
         return; /* the resync timer tries again */
     }
+    int queued = 0;
     for (size_t r = 0; r < rows->count; r++) {
         const char *topic = rows->cells[r * rows->columns + 1];
         const char *payload = rows->cells[r * rows->columns + 2];
+        const char *deliveries = rows->cells[r * rows->columns + 3];
         if (topic && payload) {
             esc->publish(esc->publish_arg, topic, payload);
         }
+        queued |= deliveries && strcmp(deliveries, "0") != 0;
+    }
+    if (queued && esc->deliver) {
+        pl_deliver_nudge(esc->deliver);
     }
     if (rows->count == S_BATCH || esc->take_again) {
         esc->take_again = 0;
@@ -217,8 +225,8 @@ static void s_take(pl_escalator_t *esc)
     }
     char limit[16];
     snprintf(limit, sizeof limit, "%d", S_BATCH);
-    const char *params[] = {limit};
-    if (pl_store_exec(esc->store, "pl_outbox_take", 1, params, 1, s_on_taken, esc) == 0) {
+    const char *params[] = {limit, esc->deliver ? pl_deliver_routes(esc->deliver) : "{}"};
+    if (pl_store_exec(esc->store, "pl_outbox_take", 2, params, 1, s_on_taken, esc) == 0) {
         esc->taking = 1;
     }
 }
@@ -350,6 +358,11 @@ void pl_escalator_schedule(pl_escalator_t *esc, int64_t at)
     if (earliest && !esc->firing) {
         s_arm(esc);
     }
+}
+
+void pl_escalator_set_deliver(pl_escalator_t *esc, pl_deliver_t *deliver)
+{
+    esc->deliver = deliver;
 }
 
 size_t pl_escalator_held(const pl_escalator_t *esc)

@@ -11,12 +11,14 @@
  * no daemon ran fires right after start (the heap is loaded from the table).
  *
  * Notifications leave through the outbox: rows are taken (marked published
- * in the same statement) and handed to the publish callback, which sends
- * them on the PUB socket.
+ * in the same statement, which also queues their deliveries to the
+ * configured sinks: daemon/deliver.h) and handed to the publish callback,
+ * which sends them on the PUB socket.
  */
 #ifndef PL_ESCALATOR_H
 #define PL_ESCALATOR_H
 
+#include "daemon/deliver.h"
 #include "daemon/store.h"
 
 #include <stddef.h>
@@ -42,6 +44,11 @@ void pl_escalator_schedule(pl_escalator_t *esc, int64_t at);
 
 /* pl_escalator_nudge: new outbox rows were committed; publish them soon. */
 void pl_escalator_nudge(pl_escalator_t *esc);
+
+/* pl_escalator_set_deliver: outbox rows taken from now on also queue a
+ * delivery per sink that takes their topic (pl_deliver_routes), and the
+ * deliverer is nudged when some were queued. Borrowed; NULL: none. */
+void pl_escalator_set_deliver(pl_escalator_t *esc, pl_deliver_t *deliver);
 
 /* pl_escalator_stats: instants held and steps fired so far. */
 size_t pl_escalator_held(const pl_escalator_t *esc);

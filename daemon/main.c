@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "config/event.h"
 #include "daemon/broker.h"
+#include "daemon/deliver.h"
 #include "daemon/escalator.h"
 #include "daemon/migrate.h"
 #include "daemon/store.h"
@@ -32,6 +33,7 @@ typedef struct s_daemon {
     pl_store_t *store;
     pl_broker_t *broker;
     pl_escalator_t *escalator;
+    pl_deliver_t *deliver;
     pl_config_t *cfg;
     const char *config_path;
     int drain_timeout_ms;
@@ -116,6 +118,8 @@ static void s_close_all(s_daemon_t *d)
     d->store = NULL;
     pl_escalator_close(d->escalator);
     d->escalator = NULL;
+    pl_deliver_close(d->deliver);
+    d->deliver = NULL;
     pl_broker_close(d->broker, NULL, NULL);
     d->broker = NULL;
     uv_timer_stop(&d->drain_timer);
@@ -191,6 +195,14 @@ static int s_reload(void *arg, pl_errlist_t *errs)
     }
     if (pl_store_set_case_format(d->store, cfg->case_number_template, cfg->case_number_width,
                                  cfg->timezone) != 0) {
+        pl_err_t oom;
+        pl_err_set(&oom, PL_ENOMEM, "internal", NULL, "out of memory");
+        pl_errlist_append(errs, &oom);
+        pl_log(PL_LOG_ERROR, "plaintd", "reload refused: out of memory");
+        pl_config_destroy(&cfg);
+        return PL_ENOMEM;
+    }
+    if (pl_deliver_set_config(d->deliver, cfg->notify, cfg->rules) != 0) {
         pl_err_t oom;
         pl_err_set(&oom, PL_ENOMEM, "internal", NULL, "out of memory");
         pl_errlist_append(errs, &oom);
@@ -421,8 +433,16 @@ int main(int argc, char **argv)
     }
 
     d.escalator = pl_escalator_new(&d.loop, d.store, s_publish, d.broker);
-    if (!d.escalator) {
-        pl_log(PL_LOG_ERROR, "plaintd", "out of memory");
+    d.deliver = d.escalator ? pl_deliver_new(&d.loop, d.zctx, d.store, &err) : NULL;
+    if (d.deliver && pl_deliver_set_config(d.deliver, d.cfg->notify, d.cfg->rules) != 0) {
+        pl_deliver_close(d.deliver);
+        d.deliver = NULL;
+    }
+    if (!d.escalator || !d.deliver) {
+        pl_log(PL_LOG_ERROR, "plaintd", "%s", err.code ? err.message : "out of memory");
+        if (d.escalator) {
+            pl_escalator_close(d.escalator);
+        }
         pl_store_close(d.store, NULL, NULL);
         pl_broker_close(d.broker, NULL, NULL);
         uv_run(&d.loop, UV_RUN_DEFAULT);
@@ -432,6 +452,7 @@ int main(int argc, char **argv)
         return 1;
     }
     pl_broker_set_escalator(d.broker, d.escalator);
+    pl_escalator_set_deliver(d.escalator, d.deliver);
     uv_timer_init(&d.loop, &d.drain_timer);
     d.drain_timer.data = &d;
     uv_signal_init(&d.loop, &d.sigint);
@@ -445,6 +466,7 @@ int main(int argc, char **argv)
 
     pl_store_start(d.store);
     pl_escalator_start(d.escalator);
+    pl_deliver_start(d.deliver);
     pl_broker_start(d.broker);
     pl_log(PL_LOG_INFO, "plaintd", "plaintd %s listening ingest=%s publish=%s config=%s", PL_VERSION,
            ingest, publish, config_path);

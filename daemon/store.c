@@ -50,13 +50,22 @@ static const struct {
      "WHERE next_fire_at IS NOT NULL",
      0},
     {"pl_outbox_take",
-     "UPDATE outbox SET published_at = now() WHERE id IN "
-     "(SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1::integer "
-     "FOR UPDATE SKIP LOCKED) RETURNING id, topic, payload::text",
-     1},
+     "SELECT id, topic, payload::text, deliveries FROM pl_outbox_take($1::integer, $2::jsonb)",
+     2},
+    /* Notification delivery (daemon/deliver.c). */
+    {"pl_delivery_take",
+     "SELECT id, attempts, topic, key, payload::text FROM "
+     "pl_delivery_take($1, to_timestamp($2::double precision / 1000000), $3::integer, "
+     "$4::interval)",
+     4},
+    {"pl_delivery_done",
+     "SELECT pl_delivery_done($1::bigint, $2, $3, to_timestamp($4::double precision / 1000000))",
+     4},
     /* Case operations (broker). */
     {"pl_case_op", "SELECT pl_case_op($1, $2, $3, $4::jsonb)::text", 4},
     {"pl_overdue", "SELECT pl_overdue($1::integer)::text", 1},
+    {"pl_paused_deadlines",
+     "SELECT name, clock, calendar, due_us, paused_us FROM pl_paused_deadlines($1)", 1},
 };
 
 typedef enum { S_JOB_SUBMIT, S_JOB_DEAD_LETTER, S_JOB_GET_CASE, S_JOB_EXEC } s_job_kind_t;

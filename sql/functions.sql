@@ -43,10 +43,10 @@ CREATE OR REPLACE FUNCTION pl_add_deadlines(p_case_id bigint, p_deadlines jsonb,
                                             p_rules_version text)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO deadlines (case_id, name, label, calendar, due_at, warn_at, warn_pct,
+    INSERT INTO deadlines (case_id, name, label, calendar, clock, due_at, warn_at, warn_pct,
                            every, until_status, met_by, pausable, chain, rules_version,
                            next_fire_at)
-    SELECT p_case_id, d.name, d.label, d.calendar, d.due_at, w.warn_at,
+    SELECT p_case_id, d.name, d.label, d.calendar, d.clock, d.due_at, w.warn_at,
            ARRAY(SELECT x::integer FROM jsonb_array_elements_text(coalesce(j->'warn_pct', '[]')) x),
            CASE WHEN coalesce(d.every_s, 0) > 0 THEN make_interval(secs => d.every_s) END,
            d."until",
@@ -55,7 +55,8 @@ BEGIN
            CASE WHEN cardinality(w.warn_at) > 0 AND w.warn_at[1] < d.due_at
                 THEN w.warn_at[1] ELSE d.due_at END
       FROM jsonb_array_elements(coalesce(p_deadlines, '[]')) AS j,
-           jsonb_to_record(j) AS d(name text, label text, calendar text, due_at timestamptz,
+           jsonb_to_record(j) AS d(name text, label text, calendar text, clock text,
+                                   due_at timestamptz,
                                    every_s double precision, "until" text, pausable boolean),
            LATERAL (SELECT ARRAY(SELECT x::timestamptz
                                    FROM jsonb_array_elements_text(coalesce(j->'warn_at', '[]')) x
@@ -187,7 +188,10 @@ BEGIN
                                          'kind', coalesce(decision->>'kind', ev->>'kind'),
                                          'channel', ev->>'channel',
                                          'category', decision->'category',
+                                         'severity', decision->'severity',
                                          'department', decision->'department',
+                                         'assignee', v_assignee,
+                                         'region', ev->>'region',
                                          'inform', decision->'inform'));
     duplicate := false;
 END $$;
@@ -206,6 +210,7 @@ DECLARE
     v_key   text;
     v_next  timestamptz;
     v_base  jsonb;
+    v_ctx   jsonb;
 BEGIN
     FOR d IN
         SELECT * FROM deadlines x
@@ -214,7 +219,15 @@ BEGIN
          LIMIT p_limit
            FOR UPDATE SKIP LOCKED
     LOOP
-        SELECT c.case_no INTO v_case FROM cases c WHERE c.id = d.case_id;
+        -- The case's context rides along for the notifier's templates and
+        -- for narrowing a role to the case's region or assignee.
+        SELECT c.case_no,
+               jsonb_strip_nulls(jsonb_build_object('kind', c.kind, 'category', c.category,
+                                                    'severity', c.severity,
+                                                    'department', c.department,
+                                                    'assignee', c.assignee, 'region', c.region))
+          INTO v_case, v_ctx
+          FROM cases c WHERE c.id = d.case_id;
         v_key := v_case || '/' || d.name || '/' ||
                  extract(epoch FROM d.due_at)::bigint::text;
         v_base := jsonb_build_object('case_no', v_case, 'deadline', d.name,
@@ -224,7 +237,7 @@ BEGIN
             d.warned := d.warned + 1;
             v_kind := 'deadline.warning';
             outbox_id := pl_notify(v_kind, d.case_id, v_key || '/warning/' || d.warned,
-                                   v_base || jsonb_build_object('warning', d.warned));
+                                   v_ctx || v_base || jsonb_build_object('warning', d.warned));
             INSERT INTO case_history (case_id, actor, type, detail)
             VALUES (d.case_id, 'escalation', 'deadline_warning',
                     v_base - 'case_no' || jsonb_build_object('warning', d.warned));
@@ -236,7 +249,7 @@ BEGIN
             v_to := coalesce(d.chain->0->'to', '[]');
             v_kind := 'deadline.breached';
             outbox_id := pl_notify(v_kind, d.case_id, v_key || '/breached/1',
-                                   v_base || jsonb_build_object('level', 1, 'to', v_to));
+                                   v_ctx || v_base || jsonb_build_object('level', 1, 'to', v_to));
             INSERT INTO case_history (case_id, actor, type, detail)
             VALUES (d.case_id, 'escalation', 'deadline_breached',
                     v_base - 'case_no' || jsonb_build_object('level', 1, 'to', v_to));
@@ -247,7 +260,7 @@ BEGIN
             v_to := coalesce(d.chain->(d.level - 1)->'to', '[]');
             v_kind := 'case.escalated';
             outbox_id := pl_notify(v_kind, d.case_id, v_key || '/escalated/' || d.level,
-                                   v_base || jsonb_build_object('level', d.level, 'to', v_to));
+                                   v_ctx || v_base || jsonb_build_object('level', d.level, 'to', v_to));
             INSERT INTO case_history (case_id, actor, type, detail)
             VALUES (d.case_id, 'escalation', 'escalated',
                     v_base - 'case_no' || jsonb_build_object('level', d.level, 'to', v_to));
@@ -269,6 +282,84 @@ END $$;
 -- re-armed and cancelled, and the earliest next_fire_at left; NULL when
 -- there is no such case, and {"refused": true} for a closed case, which
 -- takes no more operations (close included).
+-- Pauses or resumes the clocks of a case's pausable deadlines (the case
+-- waits on the customer). pause: {"reason"}; every pending pausable
+-- deadline stops (paused_at, no timer). resume: {"due": {"NAME": usec}}
+-- holds the new due instant of each paused deadline, computed by the daemon
+-- in the deadline's calendar (pl_deadline_extend); one it lacks gets the
+-- paused real time added. Warnings move with the due instant. A case that
+-- is (not) paused refuses pause (resume) with "paused": true (false).
+CREATE OR REPLACE FUNCTION pl_case_pause(c cases, p_op text, p_actor text, p_detail jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    d       deadlines;
+    v_now   timestamptz := now();
+    v_list  jsonb := '[]';
+    v_due   timestamptz;
+BEGIN
+    IF (p_op = 'pause') = (c.paused_at IS NOT NULL) THEN
+        RETURN jsonb_build_object('case_no', c.case_no, 'status', c.status, 'refused', true,
+                                  'paused', c.paused_at IS NOT NULL,
+                                  'paused_at', pl_rfc3339(c.paused_at));
+    END IF;
+    IF p_op = 'pause' THEN
+        FOR d IN SELECT * FROM deadlines
+                  WHERE case_id = c.id AND status = 'pending' AND pausable
+                    AND paused_at IS NULL
+                  ORDER BY id FOR UPDATE
+        LOOP
+            d.paused_at := v_now;
+            UPDATE deadlines SET paused_at = v_now, next_fire_at = pl_deadline_next_fire(d)
+             WHERE id = d.id;
+            v_list := v_list || to_jsonb(d.name);
+        END LOOP;
+        UPDATE cases SET paused_at = v_now, paused_reason = p_detail->>'reason',
+                         updated_at = v_now
+         WHERE id = c.id;
+        INSERT INTO case_history (case_id, actor, type, detail)
+        VALUES (c.id, p_actor, 'paused',
+                jsonb_build_object('reason', p_detail->'reason', 'deadlines', v_list));
+    ELSE
+        FOR d IN SELECT * FROM deadlines
+                  WHERE case_id = c.id AND paused_at IS NOT NULL
+                  ORDER BY id FOR UPDATE
+        LOOP
+            v_due := coalesce(to_timestamp((p_detail->'due'->>d.name)::double precision / 1000000),
+                              d.due_at + (v_now - d.paused_at));
+            d.warn_at := ARRAY(SELECT w + (v_due - d.due_at) FROM unnest(d.warn_at) w ORDER BY 1);
+            d.due_at := v_due;
+            d.paused_at := NULL;
+            UPDATE deadlines SET due_at = d.due_at, warn_at = d.warn_at, paused_at = NULL,
+                                 next_fire_at = pl_deadline_next_fire(d)
+             WHERE id = d.id;
+            v_list := v_list || jsonb_build_object('name', d.name, 'due_at', pl_rfc3339(v_due));
+        END LOOP;
+        UPDATE cases SET paused_at = NULL, paused_reason = NULL, updated_at = v_now
+         WHERE id = c.id;
+        INSERT INTO case_history (case_id, actor, type, detail)
+        VALUES (c.id, p_actor, 'resumed',
+                jsonb_build_object('paused_at', pl_rfc3339(c.paused_at), 'deadlines', v_list));
+    END IF;
+    RETURN jsonb_build_object(
+        'case_no', c.case_no, 'status', c.status, 'paused', p_op = 'pause',
+        CASE WHEN p_op = 'pause' THEN 'paused_deadlines' ELSE 'resumed' END, v_list,
+        'next_fire_at', (SELECT pl_rfc3339(min(x.next_fire_at)) FROM deadlines x
+                          WHERE x.case_id = c.id));
+END $$;
+
+-- The paused deadlines of a case, for the daemon to compute their new due
+-- instants on resume: name, clock, calendar, due and paused_at in usec.
+CREATE OR REPLACE FUNCTION pl_paused_deadlines(p_case_no text)
+RETURNS TABLE (name text, clock text, calendar text, due_us bigint, paused_us bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT d.name, d.clock, d.calendar,
+           (extract(epoch FROM d.due_at) * 1000000)::bigint,
+           (extract(epoch FROM d.paused_at) * 1000000)::bigint
+      FROM deadlines d JOIN cases c ON c.id = d.case_id
+     WHERE c.case_no = p_case_no AND d.paused_at IS NOT NULL
+     ORDER BY d.id
+$$;
+
 CREATE OR REPLACE FUNCTION pl_case_op(p_case_no text, p_op text, p_actor text, p_detail jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -285,6 +376,9 @@ BEGIN
     END IF;
     IF c.status = 'closed' THEN
         RETURN jsonb_build_object('case_no', c.case_no, 'status', c.status, 'refused', true);
+    END IF;
+    IF p_op IN ('pause', 'resume') THEN
+        RETURN pl_case_pause(c, p_op, p_actor, p_detail);
     END IF;
 
     INSERT INTO case_history (case_id, actor, type, detail)
@@ -383,6 +477,8 @@ LANGUAGE sql STABLE AS $$
                 'inform', to_jsonb(c.inform),
                 'responsibility', c.responsibility,
                 'handling_result', c.handling_result,
+                'paused_at', pl_rfc3339(c.paused_at),
+                'paused_reason', c.paused_reason,
                 'rules_version', c.rules_version,
                 'matched_rules', c.matched_rules,
                 'deadlines', coalesce(
@@ -402,8 +498,92 @@ LANGUAGE sql STABLE AS $$
                                                          'detail', h.detail)
                                       ORDER BY h.id)
                        FROM case_history h WHERE h.case_id = c.id),
+                    '[]'::jsonb),
+                -- Deliveries of the case's notifications to the sinks
+                -- (notify.sinks): who was told what, and whether it arrived.
+                'notifications', coalesce(
+                    (SELECT jsonb_agg(jsonb_build_object('topic', o.topic,
+                                                         'key', o.idempotency_key,
+                                                         'sink', dv.sink,
+                                                         'status', dv.status,
+                                                         'attempts', dv.attempts,
+                                                         'last_error', dv.last_error,
+                                                         'done_at', pl_rfc3339(dv.done_at))
+                                      ORDER BY dv.id)
+                       FROM outbox o JOIN deliveries dv ON dv.outbox_id = o.id
+                      WHERE o.case_id = c.id),
                     '[]'::jsonb))
       FROM cases c
      WHERE c.case_no = p_case_no
 $$;
 
+
+-- ---- notification delivery (notify.sinks; daemon/deliver.c) --------------
+
+-- Takes at most p_limit unpublished outbox rows (for the PUB socket) and, in
+-- the same statement, queues one delivery per sink that takes the row's
+-- topic: p_routes maps a topic to the ids of its sinks,
+-- {"deadline.breached": ["wecom", "mail"], ...}.
+CREATE OR REPLACE FUNCTION pl_outbox_take(p_limit integer, p_routes jsonb)
+RETURNS TABLE (id bigint, topic text, payload jsonb, deliveries integer)
+LANGUAGE sql AS $$
+    WITH taken AS (
+        UPDATE outbox o SET published_at = now()
+         WHERE o.id IN (SELECT x.id FROM outbox x
+                         WHERE x.published_at IS NULL
+                         ORDER BY x.id LIMIT p_limit
+                           FOR UPDATE SKIP LOCKED)
+        RETURNING o.id, o.topic, o.payload
+    ), queued AS (
+        INSERT INTO deliveries (outbox_id, sink)
+        SELECT t.id, s.sink
+          FROM taken t,
+               jsonb_array_elements_text(coalesce(p_routes -> t.topic, '[]')) AS s(sink)
+        ON CONFLICT ON CONSTRAINT deliveries_outbox_sink_key DO NOTHING
+        RETURNING outbox_id
+    )
+    SELECT t.id, t.topic, t.payload,
+           (SELECT count(*)::integer FROM queued q WHERE q.outbox_id = t.id)
+      FROM taken t ORDER BY t.id;
+$$;
+
+-- Takes at most p_limit deliveries of sink p_sink that are due at p_now for
+-- one attempt each: counts the attempt and moves next_attempt_at to the end
+-- of the lease, so no other daemon takes them meanwhile.
+CREATE OR REPLACE FUNCTION pl_delivery_take(p_sink text, p_now timestamptz, p_limit integer,
+                                            p_lease interval)
+RETURNS TABLE (id bigint, attempts integer, topic text, key text, payload jsonb)
+LANGUAGE sql AS $$
+    WITH due AS (
+        SELECT d.id FROM deliveries d
+         WHERE d.sink = p_sink AND d.status = 'pending' AND d.next_attempt_at <= p_now
+         ORDER BY d.next_attempt_at, d.id
+         LIMIT p_limit
+           FOR UPDATE SKIP LOCKED
+    ), taken AS (
+        UPDATE deliveries d SET attempts = d.attempts + 1, next_attempt_at = p_now + p_lease
+          FROM due WHERE d.id = due.id
+        RETURNING d.id, d.attempts, d.outbox_id
+    )
+    SELECT t.id, t.attempts, o.topic, o.idempotency_key, o.payload
+      FROM taken t JOIN outbox o ON o.id = t.outbox_id
+     ORDER BY t.id;
+$$;
+
+-- Records the outcome of one attempt: p_outcome 'delivered', 'retry' (at
+-- p_next) or 'dead' (given up), with the error of a failed attempt.
+CREATE OR REPLACE FUNCTION pl_delivery_done(p_id bigint, p_outcome text, p_error text,
+                                            p_next timestamptz)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_outcome = 'delivered' THEN
+        UPDATE deliveries SET status = 'delivered', done_at = now(), last_error = NULL
+         WHERE id = p_id AND status = 'pending';
+    ELSIF p_outcome = 'dead' THEN
+        UPDATE deliveries SET status = 'dead', done_at = now(), last_error = p_error
+         WHERE id = p_id AND status = 'pending';
+    ELSE
+        UPDATE deliveries SET next_attempt_at = p_next, last_error = p_error
+         WHERE id = p_id AND status = 'pending';
+    END IF;
+END $$;

@@ -1192,3 +1192,42 @@ int it_main(int argc, char **argv, const it_test_t *tests)
     printf("%d test%s passed\n", ran, ran == 1 ? "" : "s");
     return 0;
 }
+
+/* ---- request and configuration helpers ------------------------------------------ */
+
+json_t *it_call(const it_daemon_t *d, json_t *request, int timeout_ms)
+{
+    IT_CHECK(request != NULL);
+    json_t *reply = it_request_json(d->ingest, request, timeout_ms);
+    json_decref(request);
+    if (!reply) {
+        it_daemon_log_tail(d, 30);
+        s_fail("no reply from plaintd within %d ms", timeout_ms);
+    }
+    return reply;
+}
+
+void it_check_ok(const json_t *reply)
+{
+    if (!json_is_true(json_object_get(reply, "ok"))) {
+        char *text = json_dumps(reply, JSON_COMPACT | JSON_ENCODE_ANY);
+        fprintf(stderr, "reply: %s\n", text ? text : "?");
+        free(text);
+    }
+    IT_CHECK(json_is_true(json_object_get(reply, "ok")));
+}
+
+char *it_config_checked(const char *hint, const char *text)
+{
+    char *path = it_temp_file(hint, text);
+    const char *argv[] = {"plaintd", "--check-config", path, NULL};
+    char *out = NULL, *err = NULL;
+    int rc = it_run(argv, NULL, &out, &err);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n--\n%s%s", text, out ? out : "", err ? err : "");
+    }
+    IT_CHECK_INT(rc, 0);
+    free(out);
+    free(err);
+    return path;
+}

@@ -162,4 +162,20 @@ void it_sleep_ms(int ms);
 /* it_match: 1 when `s` matches the POSIX extended regular expression `re`. */
 int it_match(const char *s, const char *re);
 
+
+/* ---- request and configuration helpers shared by the integration tests ---- */
+
+/* it_call: sends `request` (consumed) to d's ingest socket and returns the
+ * reply (caller decrefs); when none comes in timeout_ms, prints the
+ * daemon's log tail and fails the test. */
+json_t *it_call(const it_daemon_t *d, json_t *request, int timeout_ms);
+
+/* it_check_ok: fails the test, printing the reply, unless reply.ok is true. */
+void it_check_ok(const json_t *reply);
+
+/* it_config_checked: it_temp_file(hint, text), after checking that
+ * `plaintd --check-config` accepts it (else prints the text and the errors
+ * and fails the test). Returns the path (caller frees). */
+char *it_config_checked(const char *hint, const char *text);
+
 #endif

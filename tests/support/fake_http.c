@@ -1,0 +1,1112 @@
+/*
+ * fake_http: see fake_http.h. One server thread owns the listening socket,
+ * a wake-up pipe and every connection, and polls them all. The mutex guards
+ * only what the test thread also touches: the script, the modes and the
+ * records. Each connection keeps its unparsed input; a request is parsed
+ * again from its start whenever more bytes arrive until it is complete,
+ * which is quadratic only in the number of reads of one request and keeps
+ * the parser free of saved states.
+ */
+#include "fake_http.h"
+
+#include "common/pl_err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define S_MAX_HEAD (64 * 1024)
+#define S_MAX_BODY (16 * 1024 * 1024)
+/* Room for the chunk framing around a maximal chunked body. */
+#define S_MAX_INPUT (S_MAX_HEAD + 2 * S_MAX_BODY)
+#define S_MAX_CONNS 256
+#define S_READ_SIZE (64 * 1024)
+/* The server thread re-checks the stop flag at least this often. */
+#define S_TICK_MS 100
+
+static const char s_default_body[] = "{\"errcode\":0,\"errmsg\":\"ok\"}";
+
+typedef struct s_buf {
+    char *data;
+    size_t size;
+    size_t cap;
+} s_buf_t;
+
+typedef struct s_answer {
+    int status;
+    char *headers; /* NULL or CRLF-terminated lines */
+    char *body;    /* never NULL */
+    struct s_answer *next;
+} s_answer_t;
+
+typedef enum {
+    S_CONN_OPEN,     /* reading requests and answering them */
+    S_CONN_HUNG,     /* hang mode caught it: read and drop, never write */
+    S_CONN_CLOSING,  /* write what is queued, then shut down the sending side */
+    S_CONN_DRAINING, /* sending side shut: read and drop until the peer closes */
+    S_CONN_DEAD,     /* to be closed and freed */
+} s_conn_state_t;
+
+typedef struct s_conn {
+    int fd;
+    unsigned id;
+    s_conn_state_t state;
+    s_buf_t in;
+    s_buf_t out;
+    size_t out_off;
+    bool continue_sent; /* 100 Continue already answered for the current request */
+} s_conn_t;
+
+struct fake_http {
+    int listen_fd;
+    int wake[2];
+    int port;
+    pthread_t thread;
+
+    /* Owned by the server thread while it runs. */
+    s_conn_t **conns;
+    size_t conns_count;
+    struct pollfd *pfds;
+    size_t pfds_cap;
+
+    pthread_mutex_t mu; /* guards everything below */
+    pthread_cond_t cond;
+    bool stopping;
+    bool hang;
+    bool close_mode;
+    s_answer_t *script_head;
+    s_answer_t *script_tail;
+    s_answer_t dflt;
+    fake_http_req_t *reqs;
+    size_t reqs_count;
+    size_t reqs_cap;
+    size_t connections;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int s_buf_reserve(s_buf_t *b, size_t extra)
+{
+    if (b->size + extra + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 1024;
+    while (cap < b->size + extra + 1)
+        cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p)
+        return -1;
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+/* Appends and keeps the content NUL-terminated. */
+static int s_buf_append(s_buf_t *b, const void *data, size_t size)
+{
+    if (s_buf_reserve(b, size) < 0)
+        return -1;
+    if (size)
+        memcpy(b->data + b->size, data, size);
+    b->size += size;
+    b->data[b->size] = '\0';
+    return 0;
+}
+
+static int s_buf_printf(s_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int s_buf_printf(s_buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || s_buf_reserve(b, (size_t)n) < 0)
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->size, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->size += (size_t)n;
+    return 0;
+}
+
+/* Drops the first n bytes. */
+static void s_buf_consume(s_buf_t *b, size_t n)
+{
+    if (n >= b->size) {
+        b->size = 0;
+    } else {
+        memmove(b->data, b->data + n, b->size - n);
+        b->size -= n;
+    }
+    if (b->data)
+        b->data[b->size] = '\0';
+}
+
+static const char *s_find(const char *hay, size_t hay_size, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (n > hay_size)
+        return NULL;
+    for (size_t i = 0; i + n <= hay_size; i++) {
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, n) == 0)
+            return hay + i;
+    }
+    return NULL;
+}
+
+static char *s_dup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static char *s_dup_trimmed(const char *s, size_t n)
+{
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    return strndup(s, n);
+}
+
+/* Whether the comma-separated list `value` holds `token` (case-insensitive). */
+static bool s_has_token(const char *value, const char *token)
+{
+    size_t n = strlen(token);
+    const char *p = value;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *end = p;
+        while (*end && *end != ',')
+            end++;
+        const char *last = end;
+        while (last > p && (last[-1] == ' ' || last[-1] == '\t'))
+            last--;
+        if ((size_t)(last - p) == n && strncasecmp(p, token, n) == 0)
+            return true;
+        p = end;
+    }
+    return false;
+}
+
+static int s_set_flags(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -1;
+    /* Integration tests fork plaintd: it must not inherit our sockets. */
+    int fdfl = fcntl(fd, F_GETFD);
+    if (fdfl < 0 || fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) < 0)
+        return -1;
+    return 0;
+}
+
+static struct timespec s_deadline(int timeout_ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+static const char *s_reason(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Status";
+    }
+}
+
+/* ---- records -------------------------------------------------------------- */
+
+void fake_http_req_clear(fake_http_req_t *req)
+{
+    if (!req)
+        return;
+    free(req->method);
+    free(req->path);
+    free(req->version);
+    free(req->content_type);
+    free(req->idempotency_key);
+    free(req->body);
+    for (size_t i = 0; i < req->headers_count; i++) {
+        free(req->headers[i].name);
+        free(req->headers[i].value);
+    }
+    free(req->headers);
+    memset(req, 0, sizeof *req);
+    req->content_length = -1;
+}
+
+const char *fake_http_req_header(const fake_http_req_t *req, const char *name)
+{
+    if (!req || !name)
+        return NULL;
+    for (size_t i = 0; i < req->headers_count; i++) {
+        if (strcasecmp(req->headers[i].name, name) == 0)
+            return req->headers[i].value;
+    }
+    return NULL;
+}
+
+static int s_req_copy(fake_http_req_t *dst, const fake_http_req_t *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->content_length = src->content_length;
+    dst->chunked = src->chunked;
+    dst->expect_continue = src->expect_continue;
+    dst->connection = src->connection;
+    dst->body_size = src->body_size;
+    dst->method = s_dup(src->method);
+    dst->path = s_dup(src->path);
+    dst->version = s_dup(src->version);
+    dst->content_type = s_dup(src->content_type);
+    dst->idempotency_key = s_dup(src->idempotency_key);
+    dst->body = malloc(src->body_size + 1);
+    if (dst->body) {
+        memcpy(dst->body, src->body, src->body_size);
+        dst->body[src->body_size] = '\0';
+    }
+    bool ok = dst->method && dst->path && dst->version && dst->body &&
+              (!src->content_type || dst->content_type) &&
+              (!src->idempotency_key || dst->idempotency_key);
+    if (ok && src->headers_count) {
+        dst->headers = calloc(src->headers_count, sizeof *dst->headers);
+        ok = dst->headers != NULL;
+        for (size_t i = 0; ok && i < src->headers_count; i++) {
+            dst->headers_count++;
+            dst->headers[i].name = s_dup(src->headers[i].name);
+            dst->headers[i].value = s_dup(src->headers[i].value);
+            ok = dst->headers[i].name && dst->headers[i].value;
+        }
+    }
+    if (!ok) {
+        fake_http_req_clear(dst);
+        return PL_ENOMEM;
+    }
+    return 0;
+}
+
+/* ---- request parsing ------------------------------------------------------ */
+
+/* Why a request cannot be parsed: the status we answer with. */
+enum { S_PARSE_MORE = 0, S_PARSE_DONE = 1 };
+
+typedef struct s_head {
+    size_t size; /* bytes of request line and headers, final empty line included */
+    bool keep_alive;
+    bool is_head_method;
+} s_head_t;
+
+/* Parses the head in buf[0..size) (which ends with the empty line) into req.
+ * Returns 0 or the status to answer with (400, 413). */
+static int s_parse_head(const char *buf, size_t size, fake_http_req_t *req, s_head_t *head)
+{
+    const char *p = buf;
+    const char *end = buf + size;
+    bool first = true;
+    bool te_seen = false;
+    const char *connection = NULL;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            return 400;
+        size_t len = (size_t)(nl - p);
+        if (len > 0 && p[len - 1] == '\r')
+            len--;
+        const char *line = p;
+        p = nl + 1;
+        if (len == 0)
+            break; /* the empty line ends the head */
+        if (first) {
+            first = false;
+            const char *sp1 = memchr(line, ' ', len);
+            if (!sp1 || sp1 == line)
+                return 400;
+            const char *rest = sp1 + 1;
+            size_t rest_len = len - (size_t)(rest - line);
+            const char *sp2 = memchr(rest, ' ', rest_len);
+            if (!sp2 || sp2 == rest)
+                return 400;
+            const char *ver = sp2 + 1;
+            size_t ver_len = len - (size_t)(ver - line);
+            if (ver_len != 8 || strncmp(ver, "HTTP/1.", 7) != 0)
+                return 400;
+            req->method = strndup(line, (size_t)(sp1 - line));
+            req->path = strndup(rest, (size_t)(sp2 - rest));
+            req->version = strndup(ver, ver_len);
+            if (!req->method || !req->path || !req->version)
+                return 500;
+            continue;
+        }
+        /* Obsolete line folding (RFC 9112 5.2) is rejected, as it may be. */
+        if (line[0] == ' ' || line[0] == '\t')
+            return 400;
+        const char *colon = memchr(line, ':', len);
+        if (!colon || colon == line)
+            return 400;
+        for (const char *q = line; q < colon; q++) {
+            if (*q == ' ' || *q == '\t')
+                return 400;
+        }
+        fake_http_header_t *hs =
+            realloc(req->headers, (req->headers_count + 1) * sizeof *req->headers);
+        if (!hs)
+            return 500;
+        req->headers = hs;
+        fake_http_header_t *h = &hs[req->headers_count];
+        h->name = strndup(line, (size_t)(colon - line));
+        h->value = s_dup_trimmed(colon + 1, len - (size_t)(colon + 1 - line));
+        if (!h->name || !h->value) {
+            free(h->name);
+            free(h->value);
+            return 500;
+        }
+        req->headers_count++;
+
+        if (strcasecmp(h->name, "Content-Length") == 0) {
+            if (req->content_length >= 0 || h->value[0] == '\0')
+                return 400; /* repeated or empty: ambiguous framing */
+            long v = 0;
+            for (const char *q = h->value; *q; q++) {
+                if (*q < '0' || *q > '9')
+                    return 400;
+                if (v > S_MAX_BODY)
+                    return 413;
+                v = v * 10 + (*q - '0');
+            }
+            if (v > S_MAX_BODY)
+                return 413;
+            req->content_length = v;
+        } else if (strcasecmp(h->name, "Transfer-Encoding") == 0) {
+            te_seen = true;
+            req->chunked = s_has_token(h->value, "chunked");
+        } else if (strcasecmp(h->name, "Content-Type") == 0) {
+            if (!req->content_type && !(req->content_type = strdup(h->value)))
+                return 500;
+        } else if (strcasecmp(h->name, "Idempotency-Key") == 0) {
+            if (!req->idempotency_key && !(req->idempotency_key = strdup(h->value)))
+                return 500;
+        } else if (strcasecmp(h->name, "Expect") == 0) {
+            req->expect_continue = strcasecmp(h->value, "100-continue") == 0;
+        } else if (strcasecmp(h->name, "Connection") == 0) {
+            connection = h->value;
+        }
+    }
+    if (first)
+        return 400;
+    /* A transfer coding other than chunked leaves the length unknown. */
+    if (te_seen && !req->chunked)
+        return 400;
+    head->size = size;
+    head->is_head_method = strcmp(req->method, "HEAD") == 0;
+    if (strcmp(req->version, "HTTP/1.0") == 0)
+        head->keep_alive = connection && s_has_token(connection, "keep-alive");
+    else
+        head->keep_alive = !(connection && s_has_token(connection, "close"));
+    return 0;
+}
+
+/*
+ * Decodes a chunked body (RFC 9112 7.1) from buf[0..size). Returns
+ * S_PARSE_DONE with *used set (and the data appended to body when it is not
+ * NULL), S_PARSE_MORE when more bytes are needed, or the status to answer
+ * with when it is malformed (400) or too large (413).
+ */
+static int s_parse_chunked(const char *buf, size_t size, size_t *used, s_buf_t *body)
+{
+    size_t pos = 0;
+    size_t total = 0;
+    for (;;) {
+        const char *eol = s_find(buf + pos, size - pos, "\r\n");
+        if (!eol)
+            return size - pos > 1024 ? 400 : S_PARSE_MORE;
+        size_t chunk = 0;
+        const char *q = buf + pos;
+        int digits = 0;
+        for (; q < eol; q++) {
+            int d;
+            if (*q >= '0' && *q <= '9')
+                d = *q - '0';
+            else if (*q >= 'a' && *q <= 'f')
+                d = *q - 'a' + 10;
+            else if (*q >= 'A' && *q <= 'F')
+                d = *q - 'A' + 10;
+            else
+                break;
+            if (chunk > S_MAX_BODY)
+                return 413;
+            chunk = chunk * 16 + (size_t)d;
+            digits++;
+        }
+        /* Chunk extensions (";name=value") and blanks before them are skipped. */
+        if (digits == 0 || (q < eol && *q != ';' && *q != ' ' && *q != '\t'))
+            return 400;
+        pos = (size_t)(eol - buf) + 2;
+        if (chunk == 0)
+            break;
+        if (chunk > S_MAX_BODY || total + chunk > S_MAX_BODY)
+            return 413;
+        if (size - pos < chunk + 2)
+            return S_PARSE_MORE;
+        if (buf[pos + chunk] != '\r' || buf[pos + chunk + 1] != '\n')
+            return 400;
+        if (body && s_buf_append(body, buf + pos, chunk) < 0)
+            return 500;
+        total += chunk;
+        pos += chunk + 2;
+    }
+    /* Trailer fields, ignored, up to the empty line. */
+    for (;;) {
+        const char *eol = s_find(buf + pos, size - pos, "\r\n");
+        if (!eol)
+            return size - pos > S_MAX_HEAD ? 431 : S_PARSE_MORE;
+        bool empty = eol == buf + pos;
+        pos = (size_t)(eol - buf) + 2;
+        if (empty)
+            break;
+    }
+    *used = pos;
+    return S_PARSE_DONE;
+}
+
+/* ---- connections ---------------------------------------------------------- */
+
+static void s_conn_free(s_conn_t *c)
+{
+    if (!c)
+        return;
+    if (c->fd >= 0)
+        close(c->fd);
+    free(c->in.data);
+    free(c->out.data);
+    free(c);
+}
+
+/* Queues an error answer and closes the connection after writing it. */
+static void s_conn_fail(s_conn_t *c, int status)
+{
+    if (s_buf_printf(&c->out,
+                     "HTTP/1.1 %d %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", status,
+                     s_reason(status)) < 0)
+        c->state = S_CONN_DEAD;
+    else
+        c->state = S_CONN_CLOSING;
+}
+
+static bool s_has_header_line(const char *lines, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = lines; p && *p;) {
+        if (strncasecmp(p, name, n) == 0 && p[n] == ':')
+            return true;
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    return false;
+}
+
+static int s_queue_answer(s_conn_t *c, const s_answer_t *a, bool is_head_method, bool close)
+{
+    bool no_body = (a->status >= 100 && a->status < 200) || a->status == 204 || a->status == 304;
+    size_t body_size = strlen(a->body);
+    s_buf_t *o = &c->out;
+    int rc = s_buf_printf(o, "HTTP/1.1 %d %s\r\n", a->status, s_reason(a->status));
+    if (rc == 0 && !s_has_header_line(a->headers, "Content-Type"))
+        rc = s_buf_printf(o, "Content-Type: application/json; charset=utf-8\r\n");
+    if (rc == 0 && !no_body)
+        rc = s_buf_printf(o, "Content-Length: %zu\r\n", body_size);
+    if (rc == 0 && close)
+        rc = s_buf_printf(o, "Connection: close\r\n");
+    if (rc == 0 && a->headers)
+        rc = s_buf_printf(o, "%s", a->headers);
+    if (rc == 0)
+        rc = s_buf_printf(o, "\r\n");
+    if (rc == 0 && !no_body && !is_head_method)
+        rc = s_buf_append(o, a->body, body_size);
+    return rc;
+}
+
+static void s_answer_free(s_answer_t *a)
+{
+    if (!a)
+        return;
+    free(a->headers);
+    free(a->body);
+    free(a);
+}
+
+/*
+ * Records the complete request (taking over what req holds) and decides the
+ * answer, all under the lock so that "script, then send" in a test always
+ * pairs the scripted answer with the next request. Returns the answer to
+ * send (the caller frees it), or NULL when the mode says not to answer, with
+ * *state telling what to do with the connection.
+ */
+static s_answer_t *s_record(fake_http_t *self, fake_http_req_t *req, s_conn_state_t *state)
+{
+    s_answer_t *answer = NULL;
+    pthread_mutex_lock(&self->mu);
+    if (self->reqs_count == self->reqs_cap) {
+        size_t cap = self->reqs_cap ? self->reqs_cap * 2 : 16;
+        fake_http_req_t *p = realloc(self->reqs, cap * sizeof *p);
+        if (p) {
+            self->reqs = p;
+            self->reqs_cap = cap;
+        }
+    }
+    if (self->reqs_count < self->reqs_cap) {
+        self->reqs[self->reqs_count++] = *req;
+        memset(req, 0, sizeof *req);
+        req->content_length = -1;
+    } else {
+        fprintf(stderr, "fake_http: out of memory, request not recorded\n");
+        fake_http_req_clear(req);
+    }
+    pthread_cond_broadcast(&self->cond);
+
+    if (self->close_mode) {
+        *state = S_CONN_DEAD;
+    } else if (self->hang) {
+        *state = S_CONN_HUNG;
+    } else {
+        *state = S_CONN_OPEN;
+        if (self->script_head) {
+            answer = self->script_head;
+            self->script_head = answer->next;
+            if (!self->script_head)
+                self->script_tail = NULL;
+            answer->next = NULL;
+        } else {
+            answer = calloc(1, sizeof *answer);
+            if (answer) {
+                answer->status = self->dflt.status;
+                answer->body = strdup(self->dflt.body);
+                if (!answer->body) {
+                    free(answer);
+                    answer = NULL;
+                }
+            }
+        }
+        if (!answer)
+            *state = S_CONN_DEAD;
+    }
+    pthread_mutex_unlock(&self->mu);
+    return answer;
+}
+
+static bool s_is_hanging(fake_http_t *self)
+{
+    pthread_mutex_lock(&self->mu);
+    bool hang = self->hang;
+    pthread_mutex_unlock(&self->mu);
+    return hang;
+}
+
+/* Handles every complete request in c->in. */
+static void s_conn_process(fake_http_t *self, s_conn_t *c)
+{
+    while (c->state == S_CONN_OPEN && c->in.size > 0) {
+        /* RFC 9112 2.2: ignore empty lines before a request line. */
+        size_t skip = 0;
+        while (skip < c->in.size && (c->in.data[skip] == '\r' || c->in.data[skip] == '\n'))
+            skip++;
+        if (skip) {
+            s_buf_consume(&c->in, skip);
+            continue;
+        }
+        const char *eoh = s_find(c->in.data, c->in.size, "\r\n\r\n");
+        if (!eoh) {
+            if (c->in.size > S_MAX_HEAD)
+                s_conn_fail(c, 431);
+            return;
+        }
+        size_t head_size = (size_t)(eoh - c->in.data) + 4;
+        if (head_size > S_MAX_HEAD) {
+            s_conn_fail(c, 431);
+            return;
+        }
+
+        fake_http_req_t req;
+        memset(&req, 0, sizeof req);
+        req.content_length = -1;
+        s_head_t head = {0};
+        int status = s_parse_head(c->in.data, head_size, &req, &head);
+        if (status != 0) {
+            fake_http_req_clear(&req);
+            s_conn_fail(c, status);
+            return;
+        }
+
+        const char *rest = c->in.data + head_size;
+        size_t rest_size = c->in.size - head_size;
+        size_t body_used = 0;
+        s_buf_t body = {0};
+        int done;
+        if (req.chunked) {
+            done = s_parse_chunked(rest, rest_size, &body_used, NULL);
+            if (done == S_PARSE_DONE)
+                done = s_parse_chunked(rest, rest_size, &body_used, &body);
+        } else {
+            size_t want = req.content_length > 0 ? (size_t)req.content_length : 0;
+            done = rest_size >= want ? S_PARSE_DONE : S_PARSE_MORE;
+            if (done == S_PARSE_DONE) {
+                body_used = want;
+                if (s_buf_append(&body, rest, want) < 0)
+                    done = 500;
+            }
+        }
+
+        if (done == S_PARSE_MORE) {
+            /* The client waits (libcurl: one second) for our go-ahead before
+             * sending the body; a dead sink gives none. */
+            if (req.expect_continue && !c->continue_sent && !s_is_hanging(self)) {
+                if (s_buf_printf(&c->out, "HTTP/1.1 100 Continue\r\n\r\n") < 0)
+                    c->state = S_CONN_DEAD;
+                c->continue_sent = true;
+            }
+            fake_http_req_clear(&req);
+            free(body.data);
+            return;
+        }
+        if (done != S_PARSE_DONE) {
+            fake_http_req_clear(&req);
+            free(body.data);
+            s_conn_fail(c, done);
+            return;
+        }
+        if (!body.data && s_buf_append(&body, "", 0) < 0) {
+            fake_http_req_clear(&req);
+            s_conn_fail(c, 500);
+            return;
+        }
+        req.body = body.data;
+        req.body_size = body.size;
+        req.connection = c->id;
+        s_buf_consume(&c->in, head_size + body_used);
+        c->continue_sent = false;
+
+        s_conn_state_t next;
+        s_answer_t *answer = s_record(self, &req, &next);
+        if (answer) {
+            if (s_queue_answer(c, answer, head.is_head_method, !head.keep_alive) < 0)
+                next = S_CONN_DEAD;
+            else if (!head.keep_alive)
+                next = S_CONN_CLOSING;
+            s_answer_free(answer);
+        }
+        c->state = next;
+    }
+}
+
+/* Writes what is queued. Returns when the socket would block. */
+static void s_conn_flush(s_conn_t *c)
+{
+    while (c->state != S_CONN_DEAD && c->out_off < c->out.size) {
+        ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.size - c->out_off, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                c->state = S_CONN_DEAD; /* the peer went away */
+            return;
+        }
+        c->out_off += (size_t)n;
+    }
+    if (c->out_off == c->out.size) {
+        c->out.size = 0;
+        c->out_off = 0;
+    }
+    if (c->state == S_CONN_CLOSING && c->out.size == 0) {
+        /* Shut only our side and read until the peer closes: closing with
+         * unread input would reset the connection and could destroy the
+         * answer before the client read it. */
+        shutdown(c->fd, SHUT_WR);
+        c->state = S_CONN_DRAINING;
+    }
+}
+
+static void s_conn_read(fake_http_t *self, s_conn_t *c)
+{
+    char tmp[S_READ_SIZE];
+    ssize_t n = recv(c->fd, tmp, sizeof tmp, 0);
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            c->state = S_CONN_DEAD;
+        return;
+    }
+    if (n == 0) {
+        c->state = S_CONN_DEAD;
+        return;
+    }
+    if (c->state != S_CONN_OPEN)
+        return; /* hung, closing or draining: input is dropped */
+    if (c->in.size + (size_t)n > S_MAX_INPUT) {
+        s_conn_fail(c, 413);
+        return;
+    }
+    if (s_buf_append(&c->in, tmp, (size_t)n) < 0) {
+        c->state = S_CONN_DEAD;
+        return;
+    }
+    s_conn_process(self, c);
+}
+
+static void s_accept(fake_http_t *self)
+{
+    for (;;) {
+        int fd = accept(self->listen_fd, NULL, NULL);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                fprintf(stderr, "fake_http: accept: %s\n", strerror(errno));
+            return;
+        }
+        pthread_mutex_lock(&self->mu);
+        bool close_now = self->close_mode;
+        unsigned id = (unsigned)++self->connections;
+        pthread_mutex_unlock(&self->mu);
+
+        s_conn_t *c = NULL;
+        if (!close_now && self->conns_count < S_MAX_CONNS && s_set_flags(fd) == 0) {
+            s_conn_t **conns = realloc(self->conns, (self->conns_count + 1) * sizeof *conns);
+            if (conns) {
+                self->conns = conns;
+                c = calloc(1, sizeof *c);
+            }
+        }
+        if (!c) {
+            if (!close_now)
+                fprintf(stderr, "fake_http: connection %u refused\n", id);
+            close(fd);
+            continue;
+        }
+        c->fd = fd;
+        c->id = id;
+        c->state = S_CONN_OPEN;
+        self->conns[self->conns_count++] = c;
+    }
+}
+
+static void *s_run(void *arg)
+{
+    fake_http_t *self = arg;
+    for (;;) {
+        pthread_mutex_lock(&self->mu);
+        bool stopping = self->stopping;
+        pthread_mutex_unlock(&self->mu);
+        if (stopping)
+            break;
+
+        size_t n = 2 + self->conns_count;
+        if (n > self->pfds_cap) {
+            struct pollfd *p = realloc(self->pfds, n * sizeof *p);
+            if (!p) {
+                fprintf(stderr, "fake_http: out of memory\n");
+                break;
+            }
+            self->pfds = p;
+            self->pfds_cap = n;
+        }
+        struct pollfd *pfds = self->pfds;
+        pfds[0] = (struct pollfd){.fd = self->listen_fd, .events = POLLIN};
+        pfds[1] = (struct pollfd){.fd = self->wake[0], .events = POLLIN};
+        for (size_t i = 0; i < self->conns_count; i++) {
+            s_conn_t *c = self->conns[i];
+            pfds[2 + i] = (struct pollfd){.fd = c->fd, .events = POLLIN};
+            if (c->out.size > c->out_off && c->state != S_CONN_HUNG)
+                pfds[2 + i].events |= POLLOUT;
+        }
+        int rc = poll(pfds, (nfds_t)n, S_TICK_MS);
+        if (rc < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, "fake_http: poll: %s\n", strerror(errno));
+            break;
+        }
+        if (pfds[1].revents) {
+            char drain[64];
+            while (read(self->wake[0], drain, sizeof drain) > 0) {
+            }
+        }
+        for (size_t i = 0; i < self->conns_count; i++) {
+            s_conn_t *c = self->conns[i];
+            short re = pfds[2 + i].revents;
+            if (re & (POLLIN | POLLHUP | POLLERR))
+                s_conn_read(self, c);
+            if (c->state != S_CONN_HUNG && c->state != S_CONN_DEAD)
+                s_conn_flush(c);
+        }
+        size_t kept = 0;
+        for (size_t i = 0; i < self->conns_count; i++) {
+            if (self->conns[i]->state == S_CONN_DEAD)
+                s_conn_free(self->conns[i]);
+            else
+                self->conns[kept++] = self->conns[i];
+        }
+        self->conns_count = kept;
+        if (pfds[0].revents & POLLIN)
+            s_accept(self);
+    }
+    return NULL;
+}
+
+/* ---- public --------------------------------------------------------------- */
+
+fake_http_t *fake_http_start(void)
+{
+    fake_http_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->listen_fd = -1;
+    self->wake[0] = self->wake[1] = -1;
+    pthread_condattr_t ca;
+    bool mu_ok = false, cond_ok = false;
+
+    self->dflt.status = 200;
+    self->dflt.body = strdup(s_default_body);
+    if (!self->dflt.body)
+        goto cleanup;
+    if (pthread_mutex_init(&self->mu, NULL) != 0)
+        goto cleanup;
+    mu_ok = true;
+    if (pthread_condattr_init(&ca) != 0)
+        goto cleanup;
+    cond_ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+              pthread_cond_init(&self->cond, &ca) == 0;
+    pthread_condattr_destroy(&ca);
+    if (!cond_ok)
+        goto cleanup;
+
+    if (pipe(self->wake) < 0 || s_set_flags(self->wake[0]) < 0 || s_set_flags(self->wake[1]) < 0) {
+        fprintf(stderr, "fake_http: pipe: %s\n", strerror(errno));
+        goto cleanup;
+    }
+    self->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (self->listen_fd < 0 || s_set_flags(self->listen_fd) < 0) {
+        fprintf(stderr, "fake_http: socket: %s\n", strerror(errno));
+        goto cleanup;
+    }
+    int one = 1;
+    setsockopt(self->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sa_len = sizeof sa;
+    if (bind(self->listen_fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+        listen(self->listen_fd, 64) < 0 ||
+        getsockname(self->listen_fd, (struct sockaddr *)&sa, &sa_len) < 0) {
+        fprintf(stderr, "fake_http: listen on 127.0.0.1: %s\n", strerror(errno));
+        goto cleanup;
+    }
+    self->port = ntohs(sa.sin_port);
+    int err = pthread_create(&self->thread, NULL, s_run, self);
+    if (err != 0) {
+        fprintf(stderr, "fake_http: pthread_create: %s\n", strerror(err));
+        goto cleanup;
+    }
+    return self;
+
+cleanup:
+    if (self->listen_fd >= 0)
+        close(self->listen_fd);
+    if (self->wake[0] >= 0)
+        close(self->wake[0]);
+    if (self->wake[1] >= 0)
+        close(self->wake[1]);
+    if (cond_ok)
+        pthread_cond_destroy(&self->cond);
+    if (mu_ok)
+        pthread_mutex_destroy(&self->mu);
+    free(self->dflt.body);
+    free(self);
+    return NULL;
+}
+
+int fake_http_port(fake_http_t *self)
+{
+    return self->port;
+}
+
+char *fake_http_url(fake_http_t *self, const char *path, char *buf, size_t size)
+{
+    snprintf(buf, size, "http://127.0.0.1:%d%s", self->port, path ? path : "");
+    return buf;
+}
+
+void fake_http_stop(fake_http_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    fake_http_t *self = *self_p;
+    *self_p = NULL;
+
+    pthread_mutex_lock(&self->mu);
+    self->stopping = true;
+    pthread_mutex_unlock(&self->mu);
+    /* A full pipe already holds a wake-up; the tick bounds the wait anyway. */
+    ssize_t ignored = write(self->wake[1], "x", 1);
+    (void)ignored;
+    pthread_join(self->thread, NULL);
+
+    for (size_t i = 0; i < self->conns_count; i++)
+        s_conn_free(self->conns[i]);
+    free(self->conns);
+    free(self->pfds);
+    close(self->listen_fd);
+    close(self->wake[0]);
+    close(self->wake[1]);
+    while (self->script_head) {
+        s_answer_t *next = self->script_head->next;
+        s_answer_free(self->script_head);
+        self->script_head = next;
+    }
+    free(self->dflt.body);
+    for (size_t i = 0; i < self->reqs_count; i++)
+        fake_http_req_clear(&self->reqs[i]);
+    free(self->reqs);
+    pthread_cond_destroy(&self->cond);
+    pthread_mutex_destroy(&self->mu);
+    free(self);
+}
+
+int fake_http_script_headers(fake_http_t *self, int status, const char *headers,
+                             const char *body)
+{
+    s_answer_t *a = calloc(1, sizeof *a);
+    if (!a)
+        return PL_ENOMEM;
+    a->status = status;
+    a->body = strdup(body ? body : "");
+    if (headers && headers[0]) {
+        size_t n = strlen(headers);
+        bool crlf = n >= 2 && headers[n - 2] == '\r' && headers[n - 1] == '\n';
+        a->headers = malloc(n + 3);
+        if (a->headers)
+            snprintf(a->headers, n + 3, "%s%s", headers, crlf ? "" : "\r\n");
+    }
+    if (!a->body || (headers && headers[0] && !a->headers)) {
+        s_answer_free(a);
+        return PL_ENOMEM;
+    }
+    pthread_mutex_lock(&self->mu);
+    if (self->script_tail)
+        self->script_tail->next = a;
+    else
+        self->script_head = a;
+    self->script_tail = a;
+    pthread_mutex_unlock(&self->mu);
+    return 0;
+}
+
+int fake_http_script(fake_http_t *self, int status, const char *body)
+{
+    return fake_http_script_headers(self, status, NULL, body);
+}
+
+int fake_http_default(fake_http_t *self, int status, const char *body)
+{
+    char *copy = strdup(body ? body : "");
+    if (!copy)
+        return PL_ENOMEM;
+    pthread_mutex_lock(&self->mu);
+    free(self->dflt.body);
+    self->dflt.body = copy;
+    self->dflt.status = status;
+    pthread_mutex_unlock(&self->mu);
+    return 0;
+}
+
+void fake_http_hang(fake_http_t *self, int on)
+{
+    pthread_mutex_lock(&self->mu);
+    self->hang = on != 0;
+    pthread_mutex_unlock(&self->mu);
+}
+
+void fake_http_close_mode(fake_http_t *self, int on)
+{
+    pthread_mutex_lock(&self->mu);
+    self->close_mode = on != 0;
+    pthread_mutex_unlock(&self->mu);
+}
+
+size_t fake_http_count(fake_http_t *self)
+{
+    pthread_mutex_lock(&self->mu);
+    size_t n = self->reqs_count;
+    pthread_mutex_unlock(&self->mu);
+    return n;
+}
+
+size_t fake_http_connections(fake_http_t *self)
+{
+    pthread_mutex_lock(&self->mu);
+    size_t n = self->connections;
+    pthread_mutex_unlock(&self->mu);
+    return n;
+}
+
+size_t fake_http_wait(fake_http_t *self, size_t n, int timeout_ms)
+{
+    struct timespec deadline = s_deadline(timeout_ms);
+    pthread_mutex_lock(&self->mu);
+    while (self->reqs_count < n) {
+        if (pthread_cond_timedwait(&self->cond, &self->mu, &deadline) == ETIMEDOUT)
+            break;
+    }
+    size_t count = self->reqs_count;
+    pthread_mutex_unlock(&self->mu);
+    return count;
+}
+
+int fake_http_request(fake_http_t *self, size_t i, fake_http_req_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->content_length = -1;
+    pthread_mutex_lock(&self->mu);
+    int rc = i < self->reqs_count ? s_req_copy(out, &self->reqs[i]) : PL_ENOENT;
+    pthread_mutex_unlock(&self->mu);
+    return rc;
+}

@@ -1,0 +1,1133 @@
+/*
+ * notify_render.c: what the notifier sends (workers/notify_render.h):
+ * recipients from the rules' directory (config/people.h), the text from the
+ * template, the body of each kind of sink, the reading of a sink's answer
+ * and the back-off. Pure functions: no I/O, no clock, no logging.
+ */
+#include "workers/notify_render.h"
+
+#include "config/deadlines.h"
+#include "config/people.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- a growable text buffer --------------------------------------------------------------- */
+
+typedef struct {
+    char *data; /* NUL-terminated while not failed */
+    size_t size;
+    size_t cap;
+    bool failed; /* out of memory: the text is incomplete */
+} s_buf_t;
+
+static void s_buf_add(s_buf_t *buf, const char *s, size_t size)
+{
+    if (buf->failed) {
+        return;
+    }
+    if (buf->cap - buf->size <= size) {
+        size_t cap = buf->cap ? buf->cap : 256;
+        while (cap - buf->size <= size) {
+            if (cap > SIZE_MAX / 2) {
+                buf->failed = true;
+                return;
+            }
+            cap *= 2;
+        }
+        char *data = realloc(buf->data, cap);
+        if (!data) {
+            buf->failed = true;
+            return;
+        }
+        buf->data = data;
+        buf->cap = cap;
+    }
+    memcpy(buf->data + buf->size, s, size);
+    buf->size += size;
+    buf->data[buf->size] = '\0';
+}
+
+static void s_buf_puts(s_buf_t *buf, const char *s)
+{
+    s_buf_add(buf, s, strlen(s));
+}
+
+static void s_buf_printf(s_buf_t *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void s_buf_printf(s_buf_t *buf, const char *fmt, ...)
+{
+    char small[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        buf->failed = true;
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        s_buf_add(buf, small, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (!big) {
+        buf->failed = true;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    s_buf_add(buf, big, (size_t)n);
+    free(big);
+}
+
+/* Hands the text over (caller frees), or NULL when anything failed. */
+static char *s_buf_take(s_buf_t *buf, size_t *size)
+{
+    if (buf->failed) {
+        free(buf->data);
+        *buf = (s_buf_t){0};
+        return NULL;
+    }
+    if (!buf->data) {
+        s_buf_add(buf, "", 0);
+        if (buf->failed) {
+            return NULL;
+        }
+    }
+    char *data = buf->data;
+    if (size) {
+        *size = buf->size;
+    }
+    *buf = (s_buf_t){0};
+    return data;
+}
+
+static void s_buf_free(s_buf_t *buf)
+{
+    free(buf->data);
+    *buf = (s_buf_t){0};
+}
+
+/* ---- recipients --------------------------------------------------------------------------- */
+
+typedef struct {
+    const pl_rules_t *rules;
+    pl_recipients_t *out;
+    size_t cap;
+    uint8_t *seen; /* per person index: already in out */
+    long assignee; /* person index, or -1 */
+    const char *region;
+    bool failed;
+} s_rcpt_t;
+
+static void s_rcpt_add(s_rcpt_t *s, size_t index)
+{
+    if (s->failed || s->seen[index]) {
+        return;
+    }
+    pl_person_info_t info;
+    if (pl_rules_person_at(s->rules, index, &info) != 0 || !info.id) {
+        return;
+    }
+    if (s->out->count == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        pl_recipient_t *items = realloc(s->out->items, cap * sizeof *items);
+        if (!items) {
+            s->failed = true;
+            return;
+        }
+        s->out->items = items;
+        s->cap = cap;
+    }
+    s->out->items[s->out->count++] = (pl_recipient_t){
+        .id = info.id,
+        .name = info.name,
+        .email = info.email,
+        .phone = info.phone,
+        .wecom = info.wecom,
+        .dingtalk = info.dingtalk,
+    };
+    s->seen[index] = 1;
+}
+
+static bool s_region_is(const pl_rules_t *rules, size_t index, const char *region)
+{
+    pl_person_info_t info;
+    return pl_rules_person_at(rules, index, &info) == 0 && info.region &&
+           strcmp(info.region, region) == 0;
+}
+
+static void s_rcpt_role(s_rcpt_t *s, const char *role)
+{
+    size_t count = pl_rules_people_count(s->rules);
+    if (s->assignee >= 0 && pl_rules_person_has_role(s->rules, (size_t)s->assignee, role)) {
+        s_rcpt_add(s, (size_t)s->assignee);
+        return;
+    }
+    bool narrow = false;
+    if (s->region) {
+        for (size_t i = 0; i < count && !narrow; i++) {
+            narrow =
+                pl_rules_person_has_role(s->rules, i, role) && s_region_is(s->rules, i, s->region);
+        }
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (pl_rules_person_has_role(s->rules, i, role) &&
+            (!narrow || s_region_is(s->rules, i, s->region))) {
+            s_rcpt_add(s, i);
+        }
+    }
+}
+
+static void s_rcpt_department(s_rcpt_t *s, const char *dept)
+{
+    size_t count = pl_rules_people_count(s->rules);
+    for (size_t i = 0; i < count; i++) {
+        pl_person_info_t info;
+        if (pl_rules_person_at(s->rules, i, &info) == 0 && info.department &&
+            strcmp(info.department, dept) == 0) {
+            s_rcpt_add(s, i);
+        }
+    }
+}
+
+static void s_rcpt_id(s_rcpt_t *s, const char *id)
+{
+    if (!id) {
+        return;
+    }
+    switch (pl_rules_directory_kind(s->rules, id)) {
+    case PL_DIRECTORY_PERSON:
+        s_rcpt_add(s, (size_t)pl_rules_person_find(s->rules, id));
+        break;
+    case PL_DIRECTORY_ROLE:
+        s_rcpt_role(s, id);
+        break;
+    case PL_DIRECTORY_DEPARTMENT:
+        s_rcpt_department(s, id);
+        break;
+    case PL_DIRECTORY_NONE:
+        break; /* unknown ids are skipped: the directory may have changed */
+    }
+}
+
+/* An id list as the outbox writes it: an array of ids; a lone string is
+ * taken as a list of one (`inform` may be written either way). */
+static void s_rcpt_list(s_rcpt_t *s, const json_t *list)
+{
+    if (json_is_string(list)) {
+        s_rcpt_id(s, json_string_value(list));
+        return;
+    }
+    size_t i;
+    const json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        s_rcpt_id(s, json_string_value(item));
+    }
+}
+
+static const char *s_payload_string(const json_t *payload, const char *key)
+{
+    const char *s = json_string_value(json_object_get(payload, key));
+    return s && *s ? s : NULL;
+}
+
+int pl_notify_recipients(const pl_rules_t *rules, const json_t *payload, pl_recipients_t *out)
+{
+    *out = (pl_recipients_t){0};
+    size_t people = pl_rules_people_count(rules);
+    if (people == 0 || !json_is_object(payload)) {
+        return 0;
+    }
+    s_rcpt_t s = {.rules = rules, .out = out, .assignee = -1};
+    s.seen = calloc(people, 1);
+    if (!s.seen) {
+        return PL_ENOMEM;
+    }
+    const char *assignee = s_payload_string(payload, "assignee");
+    s.assignee = pl_rules_person_find(rules, assignee);
+    s.region = s_payload_string(payload, "region");
+    const json_t *to = json_object_get(payload, "to");
+    if (to && !json_is_null(to)) {
+        s_rcpt_list(&s, to);
+    } else {
+        s_rcpt_list(&s, json_object_get(payload, "inform"));
+        if (s.assignee >= 0) {
+            s_rcpt_add(&s, (size_t)s.assignee);
+        }
+    }
+    free(s.seen);
+    if (s.failed) {
+        pl_recipients_clear(out);
+        return PL_ENOMEM;
+    }
+    return 0;
+}
+
+void pl_recipients_clear(pl_recipients_t *r)
+{
+    if (r) {
+        free(r->items);
+        *r = (pl_recipients_t){0};
+    }
+}
+
+/* ---- text --------------------------------------------------------------------------------- */
+
+static const struct {
+    const char *topic;
+    const char *words;
+} s_event_words[] = {
+    {"case.created", "新投诉"},
+    {"deadline.warning", "即将超时"},
+    {"deadline.breached", "已超时"},
+    {"case.escalated", "已升级"},
+};
+
+static const char *s_topic_words(const char *topic)
+{
+    for (size_t i = 0; i < sizeof s_event_words / sizeof s_event_words[0]; i++) {
+        if (strcmp(s_event_words[i].topic, topic) == 0) {
+            return s_event_words[i].words;
+        }
+    }
+    return topic;
+}
+
+static int64_t s_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Writes local seconds as "YYYY-MM-DD HH:MM". */
+static void s_add_local_minute(s_buf_t *buf, int64_t local)
+{
+    int64_t days = s_floor_div(local, 86400);
+    int64_t rest = local - days * 86400;
+    int64_t year;
+    int month, day;
+    pl_time_civil_from_days(days, &year, &month, &day);
+    s_buf_printf(buf, "%04" PRId64 "-%02d-%02d %02d:%02d", year, month, day, (int)(rest / 3600),
+                 (int)(rest % 3600 / 60));
+}
+
+/* due_at: the instant on the wall clock of the rules' default calendar. A
+ * snapshot without calendars (pl_rules_new_empty) has no zone to speak of,
+ * so the time is given in UTC and says so. A value that is not RFC 3339 is
+ * printed as it is. */
+static void s_add_due_at(s_buf_t *buf, const pl_rules_t *rules, const char *text)
+{
+    pl_usec_t t;
+    if (pl_time_parse_rfc3339(text, &t) != 0) {
+        s_buf_puts(buf, text);
+        return;
+    }
+    const pl_calendars_t *set = rules ? pl_rules_calendars(rules) : NULL;
+    const pl_calendar_t *cal = set ? pl_calendars_get(set, NULL) : NULL;
+    if (cal) {
+        s_add_local_minute(buf, pl_tz_local_seconds(pl_calendar_tz(cal), t));
+    } else {
+        s_add_local_minute(buf, s_floor_div(t, PL_USEC_PER_SEC));
+        s_buf_puts(buf, " UTC");
+    }
+}
+
+/* A scalar in the text; false (nothing written) for null, "" and
+ * containers. */
+static bool s_add_scalar(s_buf_t *buf, const json_t *v)
+{
+    if (!v) {
+        return false;
+    }
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        if (json_string_length(v) == 0) {
+            return false;
+        }
+        s_buf_puts(buf, json_string_value(v));
+        return true;
+    case JSON_INTEGER:
+        s_buf_printf(buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return true;
+    case JSON_REAL:
+        s_buf_printf(buf, "%.15g", json_real_value(v));
+        return true;
+    case JSON_TRUE:
+        s_buf_puts(buf, "true");
+        return true;
+    case JSON_FALSE:
+        s_buf_puts(buf, "false");
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void s_add_field(s_buf_t *buf, const pl_rules_t *rules, const char *topic,
+                        const json_t *payload, const pl_recipients_t *rcpt, const char *name)
+{
+    if (strcmp(name, "event") == 0) {
+        s_buf_puts(buf, s_topic_words(topic));
+        return;
+    }
+    if (strcmp(name, "topic") == 0) {
+        s_buf_puts(buf, topic);
+        return;
+    }
+    if (strcmp(name, "to") == 0) {
+        size_t told = 0;
+        for (size_t i = 0; rcpt && i < rcpt->count; i++) {
+            const char *who = rcpt->items[i].name ? rcpt->items[i].name : rcpt->items[i].id;
+            if (who) {
+                s_buf_puts(buf, told++ ? "、" : "");
+                s_buf_puts(buf, who);
+            }
+        }
+        if (told == 0) {
+            s_buf_puts(buf, "-");
+        }
+        return;
+    }
+    const json_t *v = json_object_get(payload, name);
+    if (strcmp(name, "due_at") == 0 && json_is_string(v) && json_string_length(v) > 0) {
+        s_add_due_at(buf, rules, json_string_value(v));
+        return;
+    }
+    if (json_is_array(v)) {
+        /* Not a field of the outbox today; a list of scalars reads as one. */
+        size_t i, written = 0;
+        const json_t *item;
+        json_array_foreach(v, i, item)
+        {
+            size_t before = buf->size;
+            if (written) {
+                s_buf_puts(buf, "、");
+            }
+            if (s_add_scalar(buf, item)) {
+                written++;
+            } else if (!buf->failed && buf->size > before) {
+                buf->size = before; /* drop the separator */
+                buf->data[before] = '\0';
+            }
+        }
+        if (written == 0) {
+            s_buf_puts(buf, "-");
+        }
+        return;
+    }
+    if (!s_add_scalar(buf, v)) {
+        s_buf_puts(buf, "-");
+    }
+}
+
+static bool s_is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* A placeholder at `s` ("{{ name }}", spaces optional): its name in
+ * `name` and `name_size` and its length, or 0 when `s` starts none. */
+static size_t s_placeholder(const char *s, const char **name, size_t *name_size)
+{
+    if (s[0] != '{' || s[1] != '{') {
+        return 0;
+    }
+    const char *p = s + 2;
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    const char *start = p;
+    while (s_is_name_char(*p)) {
+        p++;
+    }
+    size_t size = (size_t)(p - start);
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    if (size == 0 || p[0] != '}' || p[1] != '}') {
+        return 0;
+    }
+    *name = start;
+    *name_size = size;
+    return (size_t)(p + 2 - s);
+}
+
+char *pl_notify_text(const pl_notify_config_t *cfg, const pl_notify_sink_t *sink,
+                     const pl_rules_t *rules, const char *topic, const json_t *payload,
+                     const pl_recipients_t *rcpt)
+{
+    int index = topic ? pl_notify_topic_index(topic) : -1;
+    if (index < 0) {
+        return NULL;
+    }
+    const char *tmpl = pl_notify_template(cfg, sink, index);
+    if (!tmpl) {
+        return NULL;
+    }
+    s_buf_t buf = {0};
+    const char *p = tmpl;
+    while (*p) {
+        const char *name;
+        size_t name_size;
+        size_t used = s_placeholder(p, &name, &name_size);
+        if (used == 0) {
+            /* Copy up to the next possible placeholder at once. */
+            const char *next = strchr(p + 1, '{');
+            size_t n = next ? (size_t)(next - p) : strlen(p);
+            s_buf_add(&buf, p, n);
+            p += n;
+            continue;
+        }
+        char field[64];
+        if (name_size < sizeof field) {
+            memcpy(field, name, name_size);
+            field[name_size] = '\0';
+            s_add_field(&buf, rules, topic, payload, rcpt, field);
+        } else {
+            s_buf_puts(&buf, "-"); /* no field has so long a name */
+        }
+        p += used;
+    }
+    return s_buf_take(&buf, NULL);
+}
+
+/* ---- JSON bodies -------------------------------------------------------------------------- */
+
+/* Sets obj[key] = value (taking the reference); false if value is NULL or
+ * the set fails, so a chain of && stops at the first failure. */
+static bool s_set(json_t *obj, const char *key, json_t *value)
+{
+    return json_object_set_new(obj, key, value) == 0;
+}
+
+static bool s_append(json_t *arr, json_t *value)
+{
+    return json_array_append_new(arr, value) == 0;
+}
+
+/* The builders below attach each container with a reference of its own
+ * before anything is put in it, and drop their local references at the
+ * end: freeing `root` then frees whatever was attached, whatever failed. */
+
+static json_t *s_body_webhook(const char *topic, const char *key, const char *text,
+                              const json_t *payload, const pl_recipients_t *rcpt)
+{
+    json_t *root = json_object();
+    json_t *list = json_array();
+    bool ok = root && list && s_set(root, "topic", json_string(topic)) &&
+              s_set(root, "key", json_string(key ? key : "")) &&
+              s_set(root, "text", json_string(text)) &&
+              s_set(root, "payload", payload ? json_deep_copy(payload) : json_null()) &&
+              s_set(root, "recipients", json_incref(list));
+    for (size_t i = 0; ok && i < rcpt->count; i++) {
+        const pl_recipient_t *r = &rcpt->items[i];
+        json_t *item = json_object();
+        ok = item && s_append(list, item) && s_set(item, "id", json_string(r->id)) &&
+             s_set(item, "name", json_string(r->name ? r->name : r->id));
+    }
+    json_decref(list);
+    if (!ok) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+static json_t *s_body_wecom(const char *text, const pl_recipients_t *rcpt)
+{
+    json_t *root = json_object();
+    json_t *inner = json_object();
+    json_t *mentioned = json_array();
+    bool ok = root && inner && mentioned && s_set(root, "msgtype", json_string("text")) &&
+              s_set(root, "text", json_incref(inner)) &&
+              s_set(inner, "content", json_string(text)) &&
+              s_set(inner, "mentioned_list", json_incref(mentioned));
+    for (size_t i = 0; ok && i < rcpt->count; i++) {
+        if (rcpt->items[i].wecom) {
+            ok = s_append(mentioned, json_string(rcpt->items[i].wecom));
+        }
+    }
+    json_decref(mentioned);
+    json_decref(inner);
+    if (!ok) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+static json_t *s_body_dingtalk(const char *text, const pl_recipients_t *rcpt)
+{
+    json_t *root = json_object();
+    json_t *inner = json_object();
+    json_t *at = json_object();
+    json_t *mobiles = json_array();
+    bool ok = root && inner && at && mobiles && s_set(root, "msgtype", json_string("text")) &&
+              s_set(root, "text", json_incref(inner)) &&
+              s_set(inner, "content", json_string(text)) && s_set(root, "at", json_incref(at)) &&
+              s_set(at, "atMobiles", json_incref(mobiles)) && s_set(at, "isAtAll", json_false());
+    for (size_t i = 0; ok && i < rcpt->count; i++) {
+        if (rcpt->items[i].phone) {
+            ok = s_append(mobiles, json_string(rcpt->items[i].phone));
+        }
+    }
+    json_decref(mobiles);
+    json_decref(at);
+    json_decref(inner);
+    if (!ok) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+static json_t *s_body_feishu(const char *text)
+{
+    json_t *root = json_object();
+    json_t *content = json_object();
+    bool ok = root && content && s_set(root, "msg_type", json_string("text")) &&
+              s_set(root, "content", json_incref(content)) &&
+              s_set(content, "text", json_string(text));
+    json_decref(content);
+    if (!ok) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* ---- e-mail ------------------------------------------------------------------------------- */
+
+static const char s_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Appends the base64 of `size` bytes (RFC 4648, with padding, no breaks). */
+static void s_add_base64(s_buf_t *buf, const unsigned char *p, size_t size)
+{
+    char quad[4];
+    for (size_t i = 0; i < size; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16;
+        if (i + 1 < size) {
+            v |= (uint32_t)p[i + 1] << 8;
+        }
+        if (i + 2 < size) {
+            v |= p[i + 2];
+        }
+        quad[0] = s_b64[v >> 18 & 63];
+        quad[1] = s_b64[v >> 12 & 63];
+        quad[2] = i + 1 < size ? s_b64[v >> 6 & 63] : '=';
+        quad[3] = i + 2 < size ? s_b64[v & 63] : '=';
+        s_buf_add(buf, quad, 4);
+    }
+}
+
+/* An address we put in a header and hand to SMTP: the same plain
+ * local@domain, printable ASCII, that config/notify.c accepts under `to`
+ * and `from`; a directory's contacts.email is not checked at load, so it
+ * is checked here. Nothing that could end or split an address in a header
+ * (CR, LF, space, <>, quotes, commas) gets through. A bad address is left
+ * out rather than repaired: a repaired address is somebody else's. */
+static bool s_address_ok(const char *a)
+{
+    if (!a) {
+        return false;
+    }
+    size_t size = strlen(a);
+    const char *at = strchr(a, '@');
+    if (size < 3 || size > 254 || !at || at == a || at == a + size - 1 || strchr(at + 1, '@')) {
+        return false;
+    }
+    for (const unsigned char *p = (const unsigned char *)a; *p; p++) {
+        if (*p <= 0x20 || *p >= 0x7f || strchr("<>()[],;:\"\\", *p)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+typedef struct {
+    char **items; /* NULL-terminated */
+    size_t count, cap;
+} s_addrs_t;
+
+static int s_addrs_add(s_addrs_t *list, const char *addr)
+{
+    if (!s_address_ok(addr)) {
+        return 0;
+    }
+    /* The domain is case-insensitive and in practice so is the mailbox:
+     * the same address in two spellings is sent once. */
+    for (size_t i = 0; i < list->count; i++) {
+        if (strcasecmp(list->items[i], addr) == 0) {
+            return 0;
+        }
+    }
+    if (list->count + 1 >= list->cap) {
+        size_t cap = list->cap ? list->cap * 2 : 8;
+        char **items = realloc(list->items, cap * sizeof *items);
+        if (!items) {
+            return PL_ENOMEM;
+        }
+        list->items = items;
+        list->cap = cap;
+    }
+    char *copy = strdup(addr);
+    if (!copy) {
+        return PL_ENOMEM;
+    }
+    list->items[list->count++] = copy;
+    list->items[list->count] = NULL;
+    return 0;
+}
+
+static void s_addrs_free(s_addrs_t *list)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        free(list->items[i]);
+    }
+    free(list->items);
+    *list = (s_addrs_t){0};
+}
+
+static uint64_t s_fnv1a64(const char *s)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        h ^= *p;
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+/* Message-ID: <PREFIX-HASH@plaint>: the key's printable part (for people
+ * reading headers) and the FNV-1a 64 of the whole key (so keys that differ
+ * only in dropped characters still differ). */
+static void s_add_message_id(s_buf_t *buf, const char *key)
+{
+    enum { S_PREFIX_MAX = 64 };
+    char prefix[S_PREFIX_MAX + 1];
+    size_t n = 0;
+    for (const char *p = key; *p && n < S_PREFIX_MAX; p++) {
+        char c = *p;
+        bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '+' || c == '=' || c == '/';
+        prefix[n++] = keep ? c : '_';
+    }
+    prefix[n] = '\0';
+    s_buf_printf(buf, "Message-ID: <%s%s%016" PRIx64 "@plaint>\r\n", prefix, n ? "-" : "",
+                 s_fnv1a64(key));
+}
+
+/* Date: RFC 5322 section 3.3, in UTC. */
+static void s_add_date(s_buf_t *buf, pl_usec_t now)
+{
+    static const char *const wdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    int64_t secs = s_floor_div(now, PL_USEC_PER_SEC);
+    int64_t days = s_floor_div(secs, 86400);
+    int64_t rest = secs - days * 86400;
+    int64_t year;
+    int month, day;
+    pl_time_civil_from_days(days, &year, &month, &day);
+    int wday = (int)((days % 7 + 7 + 3) % 7); /* 1970-01-01 was a Thursday */
+    s_buf_printf(buf, "Date: %s, %d %s %04" PRId64 " %02d:%02d:%02d +0000\r\n", wdays[wday], day,
+                 months[month - 1], year, (int)(rest / 3600), (int)(rest % 3600 / 60),
+                 (int)(rest % 60));
+}
+
+/* To: the addresses, folded before a line would pass 76 columns. */
+static void s_add_to(s_buf_t *buf, const s_addrs_t *list)
+{
+    size_t column = 4;
+    s_buf_puts(buf, "To: ");
+    for (size_t i = 0; i < list->count; i++) {
+        size_t size = strlen(list->items[i]);
+        if (i > 0) {
+            if (column + 2 + size > 76) {
+                s_buf_puts(buf, ",\r\n ");
+                column = 1;
+            } else {
+                s_buf_puts(buf, ", ");
+                column += 2;
+            }
+        }
+        s_buf_add(buf, list->items[i], size);
+        column += size;
+    }
+    s_buf_puts(buf, "\r\n");
+}
+
+/* Subject: "[Plaint] " and the first line of the text as RFC 2047 B
+ * encoded-words. Each line holding an encoded-word stays within 76
+ * columns (RFC 2047 section 2), so one word carries at most 39 bytes on
+ * the "Subject: " line and 45 on a continuation line, and a word never
+ * ends inside a UTF-8 sequence (section 5: each word must decode on its
+ * own). Control characters are dropped: base64 keeps CR/LF out of the
+ * header, and a mail client would show them as boxes. */
+static int s_add_subject(s_buf_t *buf, const char *text)
+{
+    s_buf_t line = {0};
+    s_buf_puts(&line, "[Plaint] ");
+    for (const unsigned char *p = (const unsigned char *)text; *p && *p != '\n'; p++) {
+        if (*p >= 0x20 && *p != 0x7f) {
+            s_buf_add(&line, (const char *)p, 1);
+        }
+    }
+    if (line.failed) {
+        s_buf_free(&line);
+        return PL_ENOMEM;
+    }
+    const unsigned char *s = (const unsigned char *)line.data;
+    size_t size = line.size, pos = 0;
+    s_buf_puts(buf, "Subject:");
+    bool first = true;
+    while (pos < size) {
+        size_t max = first ? 39 : 45;
+        size_t n = size - pos < max ? size - pos : max;
+        if (pos + n < size) {
+            size_t back = n;
+            while (back > 0 && (s[pos + back] & 0xC0) == 0x80) {
+                back--;
+            }
+            if (back > 0) {
+                n = back; /* else not UTF-8 at all: cut anywhere */
+            }
+        }
+        s_buf_puts(buf, first ? " =?UTF-8?B?" : "\r\n =?UTF-8?B?");
+        s_add_base64(buf, s + pos, n);
+        s_buf_puts(buf, "?=");
+        pos += n;
+        first = false;
+    }
+    s_buf_puts(buf, "\r\n");
+    s_buf_free(&line);
+    return 0;
+}
+
+/* The body: the text with CRLF line ends (RFC 2045 section 6.8: text is
+ * put in canonical form before it is encoded), in base64 lines of 76. */
+static int s_add_body(s_buf_t *buf, const char *text)
+{
+    s_buf_t canon = {0};
+    for (const char *p = text; *p; p++) {
+        if (*p == '\n' || *p == '\r') {
+            s_buf_add(&canon, "\r\n", 2);
+            if (p[0] == '\r' && p[1] == '\n') {
+                p++;
+            }
+        } else {
+            s_buf_add(&canon, p, 1);
+        }
+    }
+    if (canon.failed) {
+        s_buf_free(&canon);
+        return PL_ENOMEM;
+    }
+    for (size_t pos = 0; pos < canon.size; pos += 57) { /* 57 bytes = 76 base64 characters */
+        size_t n = canon.size - pos < 57 ? canon.size - pos : 57;
+        s_add_base64(buf, (const unsigned char *)canon.data + pos, n);
+        s_buf_puts(buf, "\r\n");
+    }
+    s_buf_free(&canon);
+    return 0;
+}
+
+static int s_build_email(const pl_notify_sink_t *sink, const char *text,
+                         const pl_recipients_t *rcpt, const char *key, pl_usec_t now,
+                         pl_notify_message_t *out)
+{
+    if (!s_address_ok(sink->from)) {
+        return PL_EINVAL;
+    }
+    s_addrs_t list = {0};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sink->to_count; i++) {
+        rc = s_addrs_add(&list, sink->to[i]);
+    }
+    for (size_t i = 0; rc == 0 && sink->recipients && i < rcpt->count; i++) {
+        rc = s_addrs_add(&list, rcpt->items[i].email);
+    }
+    if (rc == 0 && list.count == 0) {
+        rc = PL_ENOENT;
+    }
+    if (rc != 0) {
+        s_addrs_free(&list);
+        return rc;
+    }
+    s_buf_t buf = {0};
+    s_buf_printf(&buf, "From: %s\r\n", sink->from);
+    s_add_to(&buf, &list);
+    rc = s_add_subject(&buf, text);
+    s_add_date(&buf, now);
+    s_add_message_id(&buf, key ? key : "");
+    s_buf_puts(&buf, "MIME-Version: 1.0\r\n"
+                     "Content-Type: text/plain; charset=UTF-8\r\n"
+                     "Content-Transfer-Encoding: base64\r\n"
+                     "Auto-Submitted: auto-generated\r\n"
+                     "\r\n");
+    if (rc == 0) {
+        rc = s_add_body(&buf, text);
+    }
+    char *body = rc == 0 ? s_buf_take(&buf, &out->body_len) : NULL;
+    s_buf_free(&buf);
+    if (!body) {
+        s_addrs_free(&list);
+        return PL_ENOMEM;
+    }
+    out->body = body;
+    out->rcpt = list.items;
+    out->rcpt_count = list.count;
+    return 0;
+}
+
+/* ---- build -------------------------------------------------------------------------------- */
+
+int pl_notify_build(const pl_notify_config_t *cfg, const pl_notify_sink_t *sink,
+                    const pl_rules_t *rules, const char *topic, const json_t *payload,
+                    const char *key, pl_usec_t now, pl_notify_message_t *out)
+{
+    *out = (pl_notify_message_t){0};
+    if (!sink || !topic || pl_notify_topic_index(topic) < 0) {
+        return PL_EINVAL;
+    }
+    pl_recipients_t rcpt = {0};
+    int rc = pl_notify_recipients(rules, payload, &rcpt);
+    if (rc != 0) {
+        return rc;
+    }
+    char *text = pl_notify_text(cfg, sink, rules, topic, payload, &rcpt);
+    if (!text) {
+        pl_recipients_clear(&rcpt);
+        return PL_ENOMEM;
+    }
+    if (sink->type == PL_SINK_EMAIL) {
+        rc = s_build_email(sink, text, &rcpt, key, now, out);
+    } else {
+        json_t *root = NULL;
+        switch (sink->type) {
+        case PL_SINK_WECOM:
+            root = s_body_wecom(text, &rcpt);
+            break;
+        case PL_SINK_DINGTALK:
+            root = s_body_dingtalk(text, &rcpt);
+            break;
+        case PL_SINK_FEISHU:
+            root = s_body_feishu(text);
+            break;
+        case PL_SINK_WEBHOOK:
+        default:
+            root = s_body_webhook(topic, key, text, payload, &rcpt);
+            break;
+        }
+        /* No JSON_ENSURE_ASCII: the robots take UTF-8, and Chinese text
+         * stays readable in a captured request. */
+        out->body = root ? json_dumps(root, JSON_COMPACT) : NULL;
+        json_decref(root);
+        if (out->body) {
+            out->body_len = strlen(out->body);
+        } else {
+            rc = PL_ENOMEM;
+        }
+    }
+    free(text);
+    pl_recipients_clear(&rcpt);
+    return rc;
+}
+
+void pl_notify_message_clear(pl_notify_message_t *m)
+{
+    if (!m) {
+        return;
+    }
+    free(m->body);
+    for (size_t i = 0; m->rcpt && m->rcpt[i]; i++) {
+        free(m->rcpt[i]);
+    }
+    free(m->rcpt);
+    *m = (pl_notify_message_t){0};
+}
+
+/* ---- judge -------------------------------------------------------------------------------- */
+
+/* Drops an incomplete UTF-8 sequence that truncation left at the end. */
+static void s_trim_utf8(char *s)
+{
+    size_t size = strlen(s);
+    size_t start = size;
+    while (start > 0 && ((unsigned char)s[start - 1] & 0xC0) == 0x80 && size - start < 3) {
+        start--;
+    }
+    if (start == 0) {
+        return;
+    }
+    unsigned char lead = (unsigned char)s[start - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (lead >= 0xC0 && size - (start - 1) < need) {
+        s[start - 1] = '\0';
+    }
+}
+
+static void s_why(char *why, size_t why_size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void s_why(char *why, size_t why_size, const char *fmt, ...)
+{
+    if (!why || why_size == 0) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, why_size, fmt, ap);
+    va_end(ap);
+    /* One line for the log, whatever the sink sent. */
+    for (char *p = why; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            *p = ' ';
+        }
+    }
+    s_trim_utf8(why);
+}
+
+/* What a robot's JSON answer says: its status code (errcode, code or
+ * StatusCode by sink type) and message. */
+typedef struct {
+    bool has_code;  /* the body is a JSON object with the code, an integer */
+    long long code; /* valid with has_code */
+    char msg[160];
+} s_answer_t;
+
+static void s_read_answer(pl_sink_type_t type, const char *body, size_t body_len, s_answer_t *a)
+{
+    *a = (s_answer_t){0};
+    if (!body || body_len == 0) {
+        return;
+    }
+    json_t *root = json_loadb(body, body_len, 0, NULL);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return;
+    }
+    static const char *const wecom_keys[] = {"errcode", NULL};
+    static const char *const feishu_keys[] = {"code", "StatusCode", NULL};
+    const char *const *keys = type == PL_SINK_FEISHU ? feishu_keys : wecom_keys;
+    for (size_t i = 0; keys[i] && !a->has_code; i++) {
+        const json_t *v = json_object_get(root, keys[i]);
+        if (json_is_integer(v)) {
+            a->has_code = true;
+            a->code = json_integer_value(v);
+        }
+    }
+    static const char *const msg_keys[] = {"errmsg", "msg", "StatusMessage", NULL};
+    for (size_t i = 0; msg_keys[i] && !a->msg[0]; i++) {
+        const char *m = json_string_value(json_object_get(root, msg_keys[i]));
+        if (m) {
+            snprintf(a->msg, sizeof a->msg, "%s", m);
+        }
+    }
+    json_decref(root);
+}
+
+/* The robots' "too many messages" codes (and WeCom's and DingTalk's -1,
+ * "system busy, try again"): waiting helps. */
+static bool s_is_rate_limit(pl_sink_type_t type, long long code)
+{
+    switch (type) {
+    case PL_SINK_WECOM:
+        return code == 45009 || code == -1;
+    case PL_SINK_DINGTALK:
+        return code == 130101 || code == -1;
+    case PL_SINK_FEISHU:
+        return code == 9499 || code == 11232;
+    default:
+        return false;
+    }
+}
+
+static const char *s_code_name(pl_sink_type_t type)
+{
+    return type == PL_SINK_FEISHU ? "code" : "errcode";
+}
+
+pl_delivery_outcome_t pl_notify_judge(pl_sink_type_t type, long http_status, const char *body,
+                                      size_t body_len, char *why, size_t why_size)
+{
+    if (http_status <= 0) {
+        s_why(why, why_size, "no answer");
+        return PL_DELIVERY_RETRY;
+    }
+    if (type == PL_SINK_EMAIL) {
+        /* The status is the last SMTP reply code: 2xx done, 4xx transient
+         * (RFC 5321 section 4.2.1), 5xx permanent: the opposite of HTTP. */
+        s_why(why, why_size, "SMTP %ld", http_status);
+        if (http_status >= 200 && http_status < 300) {
+            return PL_DELIVERY_OK;
+        }
+        return http_status >= 400 && http_status < 500 ? PL_DELIVERY_RETRY : PL_DELIVERY_PERMANENT;
+    }
+    bool robot = type == PL_SINK_WECOM || type == PL_SINK_DINGTALK || type == PL_SINK_FEISHU;
+    s_answer_t a = {0};
+    if (robot) {
+        s_read_answer(type, body, body_len, &a);
+    }
+    if (http_status >= 200 && http_status < 300) {
+        if (!robot || (type == PL_SINK_FEISHU && !a.has_code) || (a.has_code && a.code == 0)) {
+            s_why(why, why_size, "HTTP %ld", http_status);
+            return PL_DELIVERY_OK;
+        }
+        if (!a.has_code) {
+            /* WeCom and DingTalk always answer {"errcode":...}. Anything
+             * else came from something in between (a proxy, a gateway, a
+             * cut connection): we cannot tell whether the robot got the
+             * message, and a retry costs little. */
+            s_why(why, why_size, "HTTP %ld without an errcode in the answer", http_status);
+            return PL_DELIVERY_RETRY;
+        }
+        s_why(why, why_size, "%s %lld: %s", s_code_name(type), a.code, a.msg[0] ? a.msg : "-");
+        return s_is_rate_limit(type, a.code) ? PL_DELIVERY_RETRY : PL_DELIVERY_PERMANENT;
+    }
+    bool retry = http_status == 408 || http_status == 425 || http_status == 429 ||
+                 (http_status >= 500 && http_status < 600);
+    /* A robot that refuses with its rate-limit code under a 4xx status is
+     * still only asking us to wait. */
+    if (!retry && a.has_code && s_is_rate_limit(type, a.code)) {
+        retry = true;
+    }
+    if (a.has_code) {
+        s_why(why, why_size, "HTTP %ld, %s %lld: %s", http_status, s_code_name(type), a.code,
+              a.msg[0] ? a.msg : "-");
+    } else {
+        s_why(why, why_size, "HTTP %ld", http_status);
+    }
+    return retry ? PL_DELIVERY_RETRY : PL_DELIVERY_PERMANENT;
+}
+
+/* ---- back-off ----------------------------------------------------------------------------- */
+
+pl_usec_t pl_notify_backoff(const pl_notify_config_t *cfg, int attempt, uint32_t rand32)
+{
+    const pl_usec_t min_wait = PL_USEC_PER_SEC / 1000;
+    pl_usec_t first = cfg && cfg->retry_first > 0 ? cfg->retry_first : min_wait;
+    pl_usec_t cap = cfg && cfg->retry_max > 0 ? cfg->retry_max : first;
+    /* Doubling stops at the cap, so a huge attempt number cannot overflow. */
+    pl_usec_t delay = first < cap ? first : cap;
+    for (int i = 1; i < attempt && delay < cap; i++) {
+        delay = delay > cap / 2 ? cap : delay * 2;
+    }
+    /* +-20 %: rand32 / 2^32 spreads over [delay - delay/5, delay + delay/5). */
+    pl_usec_t spread = delay / 5;
+    pl_usec_t offset = (pl_usec_t)((double)(2 * spread) * ((double)rand32 / 4294967296.0));
+    if (offset >= 2 * spread && spread > 0) {
+        offset = 2 * spread - 1;
+    }
+    pl_usec_t wait = delay - spread + offset;
+    return wait < min_wait ? min_wait : wait;
+}
