@@ -50,8 +50,7 @@ const char *const pl_notify_fields[] = {
  * it is for the assignee, so its text says so rather than print "-". */
 static const char *const s_default_templates[PL_NOTIFY_TOPIC_COUNT] = {
     "【新投诉】{{case_no}}（{{category}}）已受理，责任部门：{{department}}，负责人：{{assignee}}",
-    "【即将超时】{{case_no}}「{{label}}」将于 {{due_at}} 到期，请负责人 {{assignee}} 及时处理"
-    "（第{{warning}}次提醒）",
+    "【即将超时】{{case_no}}「{{label}}」将于 {{due_at}} 到期，请负责人 {{assignee}} 及时处理（第{{warning}}次提醒）",
     "【已超时】{{case_no}}「{{label}}」已于 {{due_at}} 超时，请 {{to}} 尽快处理（第{{level}}级）",
     "【已升级】{{case_no}}「{{label}}」超时未处理，已升级至第{{level}}级：{{to}}",
 };

@@ -228,32 +228,40 @@ static struct timespec s_deadline(int timeout_ms)
     return ts;
 }
 
+static const struct {
+    int status;
+    const char *reason;
+} s_reasons[] = {
+    {100, "Continue"},
+    {200, "OK"},
+    {201, "Created"},
+    {202, "Accepted"},
+    {204, "No Content"},
+    {301, "Moved Permanently"},
+    {302, "Found"},
+    {304, "Not Modified"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {408, "Request Timeout"},
+    {413, "Content Too Large"},
+    {429, "Too Many Requests"},
+    {431, "Request Header Fields Too Large"},
+    {500, "Internal Server Error"},
+    {502, "Bad Gateway"},
+    {503, "Service Unavailable"},
+    {504, "Gateway Timeout"},
+};
+
 static const char *s_reason(int status)
 {
-    switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Status";
+    for (size_t i = 0; i < sizeof s_reasons / sizeof s_reasons[0]; i++) {
+        if (s_reasons[i].status == status)
+            return s_reasons[i].reason;
     }
+    return "Status";
 }
 
 /* ---- records -------------------------------------------------------------- */
@@ -334,6 +342,7 @@ enum { S_PARSE_MORE = 0, S_PARSE_DONE = 1 };
 typedef struct s_head {
     size_t size; /* bytes of request line and headers, final empty line included */
     bool keep_alive;
+    bool is_http10;
     bool is_head_method;
 } s_head_t;
 
@@ -440,7 +449,8 @@ static int s_parse_head(const char *buf, size_t size, fake_http_req_t *req, s_he
         return 400;
     head->size = size;
     head->is_head_method = strcmp(req->method, "HEAD") == 0;
-    if (strcmp(req->version, "HTTP/1.0") == 0)
+    head->is_http10 = strcmp(req->version, "HTTP/1.0") == 0;
+    if (head->is_http10)
         head->keep_alive = connection && s_has_token(connection, "keep-alive");
     else
         head->keep_alive = !(connection && s_has_token(connection, "close"));
@@ -526,9 +536,8 @@ static void s_conn_free(s_conn_t *c)
 /* Queues an error answer and closes the connection after writing it. */
 static void s_conn_fail(s_conn_t *c, int status)
 {
-    if (s_buf_printf(&c->out,
-                     "HTTP/1.1 %d %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", status,
-                     s_reason(status)) < 0)
+    if (s_buf_printf(&c->out, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                     status, s_reason(status)) < 0)
         c->state = S_CONN_DEAD;
     else
         c->state = S_CONN_CLOSING;
@@ -547,8 +556,9 @@ static bool s_has_header_line(const char *lines, const char *name)
     return false;
 }
 
-static int s_queue_answer(s_conn_t *c, const s_answer_t *a, bool is_head_method, bool close)
+static int s_queue_answer(s_conn_t *c, const s_answer_t *a, const s_head_t *head)
 {
+    bool close = !head->keep_alive;
     bool no_body = (a->status >= 100 && a->status < 200) || a->status == 204 || a->status == 304;
     size_t body_size = strlen(a->body);
     s_buf_t *o = &c->out;
@@ -559,11 +569,13 @@ static int s_queue_answer(s_conn_t *c, const s_answer_t *a, bool is_head_method,
         rc = s_buf_printf(o, "Content-Length: %zu\r\n", body_size);
     if (rc == 0 && close)
         rc = s_buf_printf(o, "Connection: close\r\n");
+    else if (rc == 0 && head->is_http10)
+        rc = s_buf_printf(o, "Connection: keep-alive\r\n");
     if (rc == 0 && a->headers)
         rc = s_buf_printf(o, "%s", a->headers);
     if (rc == 0)
         rc = s_buf_printf(o, "\r\n");
-    if (rc == 0 && !no_body && !is_head_method)
+    if (rc == 0 && !no_body && !head->is_head_method)
         rc = s_buf_append(o, a->body, body_size);
     return rc;
 }
@@ -730,7 +742,7 @@ static void s_conn_process(fake_http_t *self, s_conn_t *c)
         s_conn_state_t next;
         s_answer_t *answer = s_record(self, &req, &next);
         if (answer) {
-            if (s_queue_answer(c, answer, head.is_head_method, !head.keep_alive) < 0)
+            if (s_queue_answer(c, answer, &head) < 0)
                 next = S_CONN_DEAD;
             else if (!head.keep_alive)
                 next = S_CONN_CLOSING;
@@ -1011,8 +1023,7 @@ void fake_http_stop(fake_http_t **self_p)
     free(self);
 }
 
-int fake_http_script_headers(fake_http_t *self, int status, const char *headers,
-                             const char *body)
+int fake_http_script_headers(fake_http_t *self, int status, const char *headers, const char *body)
 {
     s_answer_t *a = calloc(1, sizeof *a);
     if (!a)

@@ -86,8 +86,7 @@ int fake_http_script(fake_http_t *self, int status, const char *body);
  * ends with CRLF, a missing final CRLF is added; NULL means none). A
  * Content-Type line here replaces the default one. Returns 0, or PL_ENOMEM.
  */
-int fake_http_script_headers(fake_http_t *self, int status, const char *headers,
-                             const char *body);
+int fake_http_script_headers(fake_http_t *self, int status, const char *headers, const char *body);
 
 /* fake_http_default: sets the answer used when the script is empty (`body`
  * borrowed, copied; NULL means empty). Returns 0, or PL_ENOMEM. */

@@ -26,9 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define S_MAX_LINE (64 * 1024)          /* a command line or one line of DATA */
-#define S_MAX_DATA (32 * 1024 * 1024)   /* the SIZE we advertise */
-#define S_MAX_RCPTS 100                 /* RFC 5321 4.5.3.1.8: at least 100 */
+#define S_MAX_LINE (64 * 1024)        /* a command line or one line of DATA */
+#define S_MAX_DATA (32 * 1024 * 1024) /* the SIZE we advertise */
+#define S_MAX_RCPTS 100               /* RFC 5321 4.5.3.1.8: at least 100 */
 #define S_MAX_CONNS 256
 #define S_READ_SIZE (64 * 1024)
 /* The server thread re-checks the stop flag at least this often. */
@@ -371,13 +371,13 @@ static char *s_parse_path(const char *arg, const char *prefix, bool *nomem)
     return addr;
 }
 
-static void s_auth_finish(fake_smtp_t *self, s_sess_t *s, const char *mechanism,
-                          const char *user, const char *password)
+static void s_auth_finish(fake_smtp_t *self, s_sess_t *s, const char *mechanism, const char *user,
+                          const char *password)
 {
     s->auth_step = S_AUTH_IDLE;
     pthread_mutex_lock(&self->mu);
-    bool ok = !self->user ||
-              (strcmp(self->user, user) == 0 && strcmp(self->password, password) == 0);
+    bool ok =
+        !self->user || (strcmp(self->user, user) == 0 && strcmp(self->password, password) == 0);
     pthread_mutex_unlock(&self->mu);
     if (!ok) {
         s_reply(s, "535 5.7.8 Authentication credentials invalid");
@@ -802,8 +802,7 @@ static void s_accept(fake_smtp_t *self)
 
         s_sess_t *s = NULL;
         if (self->sessions_count < S_MAX_CONNS && s_set_flags(fd) == 0) {
-            s_sess_t **all =
-                realloc(self->sessions, (self->sessions_count + 1) * sizeof *all);
+            s_sess_t **all = realloc(self->sessions, (self->sessions_count + 1) * sizeof *all);
             if (all) {
                 self->sessions = all;
                 s = calloc(1, sizeof *s);

@@ -31,17 +31,18 @@ typedef struct fake_smtp fake_smtp_t;
 /* One accepted message. Every string is NUL-terminated and owned by the
  * record; fake_smtp_msg_clear frees them. */
 typedef struct fake_smtp_msg {
-    char *helo;          /* the EHLO/HELO argument, "" when none was given */
-    char *from;          /* the MAIL FROM address without <>, "" for <> */
-    char **rcpts;        /* the RCPT TO addresses without <>, in order */
+    char *helo;   /* the EHLO/HELO argument, "" when none was given */
+    char *from;   /* the MAIL FROM address without <>, "" for <> */
+    char **rcpts; /* the RCPT TO addresses without <>, in order */
     size_t rcpts_count;
-    char *data;          /* the message as received: dot-unstuffed, up to and
-                          * including the CRLF before the final ".";
-                          * data[data_size] == '\0' */
+    /* The message as received: dot-unstuffed, up to and including the CRLF
+     * before the final "."; data[data_size] == '\0'. */
+    char *data;
     size_t data_size;
-    char *auth_user;     /* from the session's successful AUTH, NULL without */
+    /* From the session's successful AUTH; all NULL without one. */
+    char *auth_user;
     char *auth_password;
-    char *auth_mechanism; /* "PLAIN" or "LOGIN", NULL without AUTH */
+    char *auth_mechanism; /* "PLAIN" or "LOGIN" */
     unsigned connection;  /* 1 for the first session accepted, 2 ... */
 } fake_smtp_msg_t;
 

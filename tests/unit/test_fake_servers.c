@@ -558,7 +558,7 @@ static void test_http_raw(void **state)
 /* ---- SMTP --------------------------------------------------------------- */
 
 typedef struct {
-    const char *user;     /* NULL: no AUTH */
+    const char *user; /* NULL: no AUTH */
     const char *password;
     const char *login_options; /* "AUTH=PLAIN" */
     long timeout_ms;
@@ -707,8 +707,8 @@ static void test_smtp_fail_then_succeed(void **state)
     /* At the end of DATA: the whole message is sent, then refused. */
     fake_smtp_fail_next_at(f, 2, 554, FAKE_SMTP_AT_DATA);
     for (int i = 0; i < 2; i++) {
-        assert_int_not_equal(
-            s_mail(f, "<plaint@example.com>", s_two_rcpts, s_payload, &o, &code), CURLE_OK);
+        assert_int_not_equal(s_mail(f, "<plaint@example.com>", s_two_rcpts, s_payload, &o, &code),
+                             CURLE_OK);
         assert_int_equal(code, 554);
     }
     assert_int_equal(fake_smtp_rejected_count(f), 3);
