@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -321,24 +322,93 @@ int pl_client_call(const pl_client_opts_t *opts, const json_t *request, json_t *
     return PL_EXIT_OK;
 }
 
-void pl_client_print_text(const char *text, int indent)
+void pl_client_fprint_text(FILE *out, const char *text, int indent)
 {
     for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
         if (*p == '\n') {
-            printf("\n%*s", indent, "");
+            fprintf(out, "\n%*s", indent, "");
         } else if (*p == '\r') {
             continue;
         } else if (*p == '\t') {
-            putchar(' ');
+            putc(' ', out);
         } else if (*p < 0x20 || *p == 0x7f) {
-            putchar('?');
+            putc('?', out);
         } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-            putchar('?');
+            putc('?', out);
             p++;
         } else {
-            putchar(*p);
+            putc(*p, out);
         }
     }
+}
+
+void pl_client_print_text(const char *text, int indent)
+{
+    pl_client_fprint_text(stdout, text, indent);
+}
+
+void pl_client_fprint_line(FILE *out, const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '\n' || *p == '\r' || *p == '\t') {
+            putc(' ', out);
+        } else if (*p < 0x20 || *p == 0x7f) {
+            putc('?', out);
+        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            putc('?', out);
+            p++;
+        } else {
+            putc(*p, out);
+        }
+    }
+}
+
+void pl_client_fprint_value(FILE *out, const json_t *value, int indent)
+{
+    if (json_is_string(value)) {
+        pl_client_fprint_text(out, json_string_value(value), indent);
+        return;
+    }
+    if (json_is_object(value)) {
+        const char *key;
+        const json_t *member;
+        const char *sep = "";
+        json_object_foreach((json_t *)value, key, member) {
+            fputs(sep, out);
+            pl_client_fprint_text(out, key, indent);
+            fputs(": ", out);
+            if (json_is_object(member)) {
+                char *dump = json_dumps(member, JSON_COMPACT);
+                pl_client_fprint_text(out, dump ? dump : "?", indent);
+                free(dump);
+            } else {
+                pl_client_fprint_value(out, member, indent);
+            }
+            sep = ", ";
+        }
+        return;
+    }
+    char *dump = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    pl_client_fprint_text(out, dump ? dump : "?", indent);
+    free(dump);
+}
+
+/* Terminal columns of one code point (UAX #11 East Asian Wide and Fullwidth, roughly). */
+static int s_code_point_width(unsigned cp)
+{
+    bool zero = (cp >= 0x0300 && cp <= 0x036f) || (cp >= 0x200b && cp <= 0x200f) ||
+                (cp >= 0x20d0 && cp <= 0x20ff) || (cp >= 0xfe00 && cp <= 0xfe0f) ||
+                cp == 0xfeff;
+    if (zero) {
+        return 0;
+    }
+    bool wide = (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0x303e) ||
+                (cp >= 0x3041 && cp <= 0xa4cf) || (cp >= 0xa960 && cp <= 0xa97f) ||
+                (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+                (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+                (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1f64f) ||
+                (cp >= 0x1f900 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd);
+    return wide ? 2 : 1;
 }
 
 int pl_client_display_width(const char *text)
@@ -361,30 +431,32 @@ int pl_client_display_width(const char *text)
             cp = *p & 0x07u;
             len = 4;
         }
+        /* A sequence cut short (or a stray byte) counts as one column. */
         for (int i = 1; i < len; i++) {
             if ((p[i] & 0xc0) != 0x80) {
                 len = i;
+                cp = 0xfffd;
                 break;
             }
             cp = (cp << 6) | (p[i] & 0x3fu);
         }
         p += len;
-        bool wide = (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
-                    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
-                    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-                    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) ||
-                    (cp >= 0x20000 && cp <= 0x3fffd);
-        width += wide ? 2 : 1;
+        width += s_code_point_width(cp);
     }
     return width;
 }
 
+void pl_client_fprint_padded(FILE *out, const char *text, int width)
+{
+    pl_client_fprint_line(out, text);
+    for (int w = pl_client_display_width(text); w < width; w++) {
+        putc(' ', out);
+    }
+}
+
 void pl_client_print_padded(const char *text, int width)
 {
-    pl_client_print_text(text, 0);
-    for (int w = pl_client_display_width(text); w < width; w++) {
-        putchar(' ');
-    }
+    pl_client_fprint_padded(stdout, text, width);
 }
 
 char *pl_client_format_time(const char *rfc3339, char *buf, size_t size)
@@ -406,17 +478,95 @@ char *pl_client_format_time(const char *rfc3339, char *buf, size_t size)
     return buf;
 }
 
-void pl_client_print_rules_version(const char *version)
+char *pl_client_format_local(const char *rfc3339, pl_client_local_t style, char *buf,
+                             size_t size)
+{
+    pl_usec_t t;
+    struct tm tm;
+    if (size == 0) {
+        return buf;
+    }
+    if (!rfc3339) {
+        snprintf(buf, size, "-");
+        return buf;
+    }
+    /* Whole seconds, rounded down, also before 1970. */
+    time_t secs = 0;
+    bool ok = pl_time_parse_rfc3339(rfc3339, &t) == 0;
+    if (ok) {
+        pl_usec_t s = t / PL_USEC_PER_SEC - (t % PL_USEC_PER_SEC < 0 ? 1 : 0);
+        secs = (time_t)s;
+        ok = (pl_usec_t)secs == s && localtime_r(&secs, &tm) != NULL;
+    }
+    if (!ok) {
+        snprintf(buf, size, "%s", rfc3339);
+        return buf;
+    }
+    char day[64];
+    if (strftime(day, sizeof day, style == PL_CLIENT_LOCAL_MINUTE ? "%Y-%m-%d %H:%M"
+                                                                   : "%Y-%m-%d %H:%M:%S",
+                 &tm) == 0) {
+        snprintf(buf, size, "%s", rfc3339);
+        return buf;
+    }
+    if (style == PL_CLIENT_LOCAL_MINUTE) {
+        snprintf(buf, size, "%s", day);
+        return buf;
+    }
+    long offset = tm.tm_gmtoff;
+    char sign = offset < 0 ? '-' : '+';
+    offset = offset < 0 ? -offset : offset;
+    snprintf(buf, size, "%s %c%02ld:%02ld", day, sign, offset / 3600, offset / 60 % 60);
+    return buf;
+}
+
+int pl_client_list_time(const char *when, bool end_of_day, char *buf, size_t size)
+{
+    pl_usec_t t;
+    int year, month, day;
+    if (size > 0) {
+        buf[0] = '\0';
+    }
+    if (!when) {
+        return PL_EINVAL;
+    }
+    if (pl_time_parse_rfc3339(when, &t) != 0) {
+        if (pl_time_parse_date(when, &year, &month, &day) != 0) {
+            return PL_EINVAL;
+        }
+        /* The local midnight that starts the day (or the next one); mktime
+         * moves a day past the end of the month into the next. */
+        struct tm tm = {
+            .tm_year = year - 1900,
+            .tm_mon = month - 1,
+            .tm_mday = day + (end_of_day ? 1 : 0),
+            .tm_isdst = -1,
+        };
+        time_t secs = mktime(&tm);
+        if (secs == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_mon == 11 && tm.tm_mday == 31)) {
+            return PL_EINVAL;
+        }
+        t = (pl_usec_t)secs * PL_USEC_PER_SEC;
+    }
+    return pl_time_format_rfc3339(t, buf, size) > 0 ? 0 : PL_EINVAL;
+}
+
+void pl_client_fprint_rules_version(FILE *out, const char *version)
 {
     if (!version) {
-        fputs("unknown", stdout);
+        fputs("unknown", out);
         return;
     }
     for (size_t i = 0; i < PL_CLIENT_RULES_VERSION_SHOWN && version[i]; i++) {
         char c = version[i];
         bool plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        putchar(plain ? c : '?');
+        putc(plain ? c : '?', out);
     }
+}
+
+void pl_client_print_rules_version(const char *version)
+{
+    pl_client_fprint_rules_version(stdout, version);
 }
 
 char *pl_client_random_hex(char *buf, size_t size)

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define PL_CLIENT_DEFAULT_ENDPOINT "tcp://127.0.0.1:5555"
 #define PL_CLIENT_DEFAULT_PUBLISH "tcp://127.0.0.1:5556"
@@ -58,6 +59,8 @@ typedef struct pl_submit_args {
     long quantity;            /* < 0 = not given */
     const char *ship_date;
     const char *region;
+    bool interactive;         /* submit -i: ask for the fields on the terminal (R9) */
+    const char *by;           /* submit -i: who confirms the read-back; NULL = nobody named */
 } pl_submit_args_t;
 
 /* `plaint bench` arguments. */
@@ -70,17 +73,52 @@ typedef struct pl_bench_args {
 } pl_bench_args_t;
 
 /*
- * `plaint note|report|reply|visit|close` arguments: one operation on a case
- * (docs/protocol.md, "Case operations"). NULL = not given.
+ * The arguments of a case operation, `plaint OP CASE_NO [OPTIONS]`
+ * (docs/protocol.md, "Case operations"; docs/lifecycle.md). main.c has
+ * checked what each operation requires; NULL = not given, and only the
+ * members of `op` are set. Each becomes the request member of the same name
+ * ("satisfied" and "effective" as JSON booleans, "verify" as an integer).
  */
 typedef struct pl_case_op_args {
-    const char *op;             /* "note", "report", "reply", "visit" or "close" */
+    const char *op;             /* "note", "confirm", "capa", ...: the request's "op" */
     const char *case_no;
-    const char *text;           /* note, report, reply: required; close: the remark */
+    const char *text;           /* note, report, reply, remark: required; confirm: optional */
     const char *finding;        /* visit: required */
-    const char *responsibility; /* visit: required; quality, misuse or other */
+    const char *responsibility; /* visit, analyse: required; quality, misuse or other */
+    const char *to;             /* assign: required; a person or department id */
+    const char *cause;          /* analyse: required */
+    const char *result;         /* propose: required; capa --verify: required */
+    const char *reason;         /* reject, reopen, pause: required; approve, close: optional */
+    const char *method;         /* followup: phone, visit, sms, wechat or email */
+    const char *satisfied;      /* followup: "yes" or "no" */
+    const char *opinion;        /* followup: optional */
+    const char *at;             /* followup: optional, RFC 3339 */
+    const char *kind;           /* capa add: corrective or preventive */
+    const char *action;         /* capa add */
+    const char *owner;          /* capa add */
+    const char *due;            /* capa add: YYYY-MM-DD */
+    long verify;                /* capa verify: the capa number; 0 = not given */
+    const char *effective;      /* capa verify: "yes" or "no" */
     const char *by;             /* who did it; NULL = let the daemon name the actor */
 } pl_case_op_args_t;
+
+/*
+ * `plaint list` arguments (NULL, false, 0 or < 0 = not given). `from` and
+ * `to` are as typed: a date YYYY-MM-DD (local time) or an RFC 3339 time.
+ */
+typedef struct pl_list_args {
+    const char *status;         /* one status or several, comma-separated */
+    const char *kind;
+    const char *category;
+    const char *department;
+    const char *assignee;
+    bool overdue;
+    const char *from;
+    const char *to;
+    const char *text;
+    long limit;                 /* 0 = the daemon's default (50) */
+    long offset;                /* < 0 = not given (0) */
+} pl_list_args_t;
 
 /* `plaint watch` arguments. */
 typedef struct pl_watch_args {
@@ -196,6 +234,24 @@ int pl_client_print_error(const pl_client_opts_t *opts, int code, const pl_err_t
  */
 void pl_client_print_text(const char *text, int indent);
 
+/* pl_client_fprint_text: pl_client_print_text to `out` (borrows both). */
+void pl_client_fprint_text(FILE *out, const char *text, int indent);
+
+/*
+ * pl_client_fprint_line: writes untrusted text (borrows) to `out` on one
+ * line, for a table cell: line breaks and tabs become spaces and other
+ * control characters '?', each one column wide, as pl_client_display_width
+ * counts them.
+ */
+void pl_client_fprint_line(FILE *out, const char *text);
+
+/*
+ * pl_client_fprint_value: writes any JSON value (borrows) to `out` for
+ * people: a string as pl_client_fprint_text does, a flat object as
+ * "key: value, key: value", anything else as compact JSON.
+ */
+void pl_client_fprint_value(FILE *out, const json_t *value, int indent);
+
 /*
  * pl_client_print_rules_version: writes the first 12 characters of a rules
  * version (a SHA-256 in hex; borrows it) to stdout, enough to tell versions
@@ -203,9 +259,14 @@ void pl_client_print_text(const char *text, int indent);
  */
 void pl_client_print_rules_version(const char *version);
 
+/* pl_client_fprint_rules_version: pl_client_print_rules_version to `out` (borrows both). */
+void pl_client_fprint_rules_version(FILE *out, const char *version);
+
 /*
  * pl_client_display_width: the terminal columns of a UTF-8 string (borrows
- * it): East Asian wide characters and emoji take two, others one.
+ * it): East Asian wide characters (CJK ideographs, kana, hangul, fullwidth
+ * forms) and emoji take two, combining marks and zero-width characters none,
+ * others one (control characters too: they are printed as one character).
  */
 int pl_client_display_width(const char *text);
 
@@ -217,12 +278,43 @@ int pl_client_display_width(const char *text);
 void pl_client_print_padded(const char *text, int width);
 
 /*
+ * pl_client_fprint_padded: writes untrusted text (borrows) to `out` on one
+ * line, as pl_client_fprint_line does, then spaces up to `width` columns.
+ */
+void pl_client_fprint_padded(FILE *out, const char *text, int width);
+
+/*
  * pl_client_format_time: writes an RFC 3339 time (borrows it) for people into
  * `buf`, in UTC to the second: "2026-11-28 14:04:38 UTC". A string that is
  * not such a time is copied as it is (truncated to fit); NULL gives "-".
  * Returns buf.
  */
 char *pl_client_format_time(const char *rfc3339, char *buf, size_t size);
+
+/* How pl_client_format_local writes a time. */
+typedef enum {
+    PL_CLIENT_LOCAL_MINUTE, /* "2026-11-28 22:04", for tables */
+    PL_CLIENT_LOCAL_ZONE,   /* "2026-11-28 22:04:38 +08:00", for records */
+} pl_client_local_t;
+
+/*
+ * pl_client_format_local: writes an RFC 3339 time (borrows it) in the local
+ * time of the machine (TZ) into `buf`, as `style` says. A string that is not
+ * such a time is copied as it is (truncated to fit); NULL gives "-".
+ * Returns buf.
+ */
+char *pl_client_format_local(const char *rfc3339, pl_client_local_t style, char *buf,
+                             size_t size);
+
+/*
+ * pl_client_list_time: turns a `list --from/--to` value (borrows it) into an
+ * RFC 3339 UTC time in `buf` (PL_TIME_RFC3339_SIZE bytes are enough): an
+ * RFC 3339 time stays the same instant; a date YYYY-MM-DD is the local
+ * midnight (TZ) that starts it, or, when `end_of_day` is true, the local
+ * midnight that ends it (so that "--to 2026-11-30" takes in the 30th).
+ * Returns 0, or PL_EINVAL when `when` is neither (buf is then "").
+ */
+int pl_client_list_time(const char *when, bool end_of_day, char *buf, size_t size);
 
 /*
  * pl_client_event_from_args: the event that a `submit` or `explain` command
@@ -241,6 +333,73 @@ int pl_client_event_from_args(const pl_submit_args_t *args, const char *verb, bo
                               json_t **event_p);
 
 /*
+ * pl_client_interactive_event: asks for the register fields of a complaint
+ * on `out` (borrows; prompts) and reads the answers from `in` (borrows), a
+ * line each: name, phone, address, content (several lines, ended by an empty
+ * one; required), channel (default phone), kind (default complaint), region,
+ * product spec, order number, quantity, ship date (an empty answer skips an
+ * optional field). Options in `given` (borrows) are the defaults shown in
+ * brackets. Then it prints the whole record back to be read to the customer
+ * and asks "Customer confirms? [y/N]" (R9).
+ * On PL_EXIT_OK (the answer was y or yes) *event_p is the event, with a
+ * generated event id unless `given` has one (caller json_decref's it).
+ * Returns PL_EXIT_FAILED after printing "not submitted" when the customer
+ * did not confirm or the input ended, PL_EXIT_USAGE when an option given is
+ * not valid UTF-8.
+ */
+int pl_client_interactive_event(FILE *in, FILE *out, const pl_submit_args_t *given,
+                                json_t **event_p);
+
+/*
+ * pl_client_print_outcome: writes the outcome of the case operation `args`
+ * (borrows it and the daemon's success reply) to `out` on one line, e.g.
+ * "TS-2026-000001: approved (level 1 of 2; next: general_manager); met:
+ * approval".
+ */
+void pl_client_print_outcome(FILE *out, const pl_case_op_args_t *args, const json_t *reply);
+
+/*
+ * pl_client_print_list: writes the cases of a `list` reply (borrows it) to
+ * `out` as a table: case, received (local time), status, category, assignee,
+ * overdue, summary; then "showing 1-50 of 123 (--offset 50 for more)", or
+ * "no cases" when nothing matched. `offset` is the one asked for.
+ */
+void pl_client_print_list(FILE *out, const json_t *reply, long offset);
+
+/*
+ * pl_client_print_case: writes a case object (borrows it) to `out` for
+ * people: the event, the decision, the handling (round, cause, proposal,
+ * approvals, follow-ups, CAPA), the steps allowed now, deadlines (UTC),
+ * matched rules and history.
+ */
+void pl_client_print_case(FILE *out, const json_t *c);
+
+/*
+ * pl_client_print_register: writes the case's row of the complaint register
+ * (客户投诉处理登记表, R7; with the product columns of R8 when the case has
+ * product data) to `out` as a block of Chinese labels and values, times in
+ * local time with the zone, "-" for what is not known. Borrows both.
+ */
+void pl_client_print_register(FILE *out, const json_t *c);
+
+/*
+ * pl_client_print_file: writes the complaint file of a case (客户投诉档案,
+ * R24) to `out`: the register block, classification and routing, handling
+ * measures, approvals, reply, follow-ups, CAPA, deadlines and the whole
+ * history, each under a heading; times in local time with the zone.
+ * Borrows both.
+ */
+void pl_client_print_file(FILE *out, const json_t *c);
+
+/*
+ * pl_client_help: the help text of `command` (borrows it; NULL = the global
+ * help), or NULL for an unknown command. pl_client_usage: the short usage
+ * printed after a usage error.
+ */
+const char *pl_client_help(const char *command);
+extern const char pl_client_usage[];
+
+/*
  * pl_client_random_hex: fills `buf` with `size` - 1 random lower-case hex
  * digits from /dev/urandom (falling back to the clock and pid) and a NUL.
  * Returns buf.
@@ -255,11 +414,25 @@ char *pl_client_random_hex(char *buf, size_t size);
  */
 int pl_cmd_ping(const pl_client_opts_t *opts);
 
-/* pl_cmd_submit: submits one event from a file, stdin or field flags. */
+/*
+ * pl_cmd_submit: submits one event from a file, stdin or field flags; with
+ * args->interactive, the event asked for on the terminal and confirmed by
+ * the customer, and then confirms the case (op "confirm", by args->by).
+ */
 int pl_cmd_submit(const pl_client_opts_t *opts, const pl_submit_args_t *args);
 
-/* pl_cmd_show: fetches case `case_no` and prints it for people, or as JSON. */
-int pl_cmd_show(const pl_client_opts_t *opts, const char *case_no);
+/*
+ * pl_cmd_show: fetches case `case_no` and prints it for people (`format`
+ * NULL), as its register row ("register"), as its complaint file ("file"),
+ * or with --json as the case object on one line.
+ */
+int pl_cmd_show(const pl_client_opts_t *opts, const char *case_no, const char *format);
+
+/*
+ * pl_cmd_list: lists the cases that match the filters, newest received
+ * first, as a table (pl_client_print_list); with --json the reply as it came.
+ */
+int pl_cmd_list(const pl_client_opts_t *opts, const pl_list_args_t *args);
 
 /*
  * pl_cmd_explain: asks how the running rules would classify and route one
@@ -276,10 +449,13 @@ int pl_cmd_explain(const pl_client_opts_t *opts, const pl_submit_args_t *args);
 int pl_cmd_reload(const pl_client_opts_t *opts);
 
 /*
- * pl_cmd_case_op: sends one case operation (note, report, reply, visit,
- * close) and prints what it did to the case's deadlines, e.g.
- * "TS-2026-000001: note recorded; re-armed: progress_report (due ...)"; with
- * --json the reply as it came. A closed or unknown case is a refusal.
+ * pl_cmd_case_op: sends one case operation (confirm, assign, note, report,
+ * visit, analyse, propose, approve, reject, reply, followup, close, reopen,
+ * capa, remark, pause, resume) and prints its outcome and what it did to the
+ * case's deadlines (pl_client_print_outcome), e.g. "TS-2026-000001: note
+ * recorded; re-armed: progress_report (due ...)"; with --json the reply as
+ * it came. A step the case's status does not allow, an unknown case or a
+ * bad field is a refusal, printed with the daemon's message.
  */
 int pl_cmd_case_op(const pl_client_opts_t *opts, const pl_case_op_args_t *args);
 

@@ -1,12 +1,16 @@
 /*
  * plaint: the command-line client of plaintd. This file only parses the
- * command line and dispatches to one pl_cmd_* function (client.h).
+ * command line and dispatches to one pl_cmd_* function (client.h); the help
+ * texts are in help.c.
  * Global options may appear anywhere; command options only after the command.
  */
 #include "client/client.h"
 
+#include "common/pl_time.h"
+
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,33 +20,70 @@
 #define PL_VERSION "0.0.0"
 #endif
 
-typedef enum {
-    S_VERB_NONE = 0,
-    S_VERB_PING = 1 << 0,
-    S_VERB_SUBMIT = 1 << 1,
-    S_VERB_SHOW = 1 << 2,
-    S_VERB_BENCH = 1 << 3,
-    S_VERB_EXPLAIN = 1 << 4,
-    S_VERB_RELOAD = 1 << 5,
-    S_VERB_NOTE = 1 << 6,
-    S_VERB_REPORT = 1 << 7,
-    S_VERB_REPLY = 1 << 8,
-    S_VERB_VISIT = 1 << 9,
-    S_VERB_CLOSE = 1 << 10,
-    S_VERB_OVERDUE = 1 << 11,
-    S_VERB_WATCH = 1 << 12,
-    S_VERB_ANY = 0xffff,  /* a global option: before or after any command */
-} s_verb_t;
-
-typedef enum { S_FLAG, S_STRING, S_LONG } s_kind_t;
+/*
+ * The commands, one bit each, so that an option can name the commands that
+ * take it. 64 bits leave room to grow; an enum could not hold them in
+ * standard C (its constants are ints).
+ */
+typedef uint64_t s_verb_t;
+#define S_VERB(bit) ((s_verb_t)1 << (bit))
+#define S_VERB_NONE ((s_verb_t)0)
+#define S_VERB_PING S_VERB(0)
+#define S_VERB_SUBMIT S_VERB(1)
+#define S_VERB_SHOW S_VERB(2)
+#define S_VERB_BENCH S_VERB(3)
+#define S_VERB_EXPLAIN S_VERB(4)
+#define S_VERB_RELOAD S_VERB(5)
+#define S_VERB_NOTE S_VERB(6)
+#define S_VERB_REPORT S_VERB(7)
+#define S_VERB_REPLY S_VERB(8)
+#define S_VERB_VISIT S_VERB(9)
+#define S_VERB_CLOSE S_VERB(10)
+#define S_VERB_OVERDUE S_VERB(11)
+#define S_VERB_WATCH S_VERB(12)
+#define S_VERB_CONFIRM S_VERB(13)
+#define S_VERB_ASSIGN S_VERB(14)
+#define S_VERB_ANALYSE S_VERB(15)
+#define S_VERB_PROPOSE S_VERB(16)
+#define S_VERB_APPROVE S_VERB(17)
+#define S_VERB_REJECT S_VERB(18)
+#define S_VERB_FOLLOWUP S_VERB(19)
+#define S_VERB_REOPEN S_VERB(20)
+#define S_VERB_CAPA S_VERB(21)
+#define S_VERB_REMARK S_VERB(22)
+#define S_VERB_PAUSE S_VERB(23)
+#define S_VERB_RESUME S_VERB(24)
+#define S_VERB_LIST S_VERB(25)
+#define S_VERB_ANY UINT64_MAX /* a global option: before or after any command */
 
 /* Verbs that take an event: from --file, stdin or the field options. */
 #define S_VERB_EVENT (S_VERB_SUBMIT | S_VERB_EXPLAIN)
-/* Operations on a case (--by), and those of them that take a text. */
-#define S_VERB_CASE_OP (S_VERB_NOTE | S_VERB_REPORT | S_VERB_REPLY | S_VERB_VISIT | S_VERB_CLOSE)
-#define S_VERB_TEXT (S_VERB_NOTE | S_VERB_REPORT | S_VERB_REPLY | S_VERB_CLOSE)
-/* ...and those whose text may also be given as words after the case number. */
-#define S_VERB_TEXT_WORDS (S_VERB_NOTE | S_VERB_REPORT | S_VERB_REPLY)
+/* Operations on a case (docs/lifecycle.md): CASE_NO first, then --by and their own options. */
+#define S_VERB_CASE_OP                                                                         \
+    (S_VERB_CONFIRM | S_VERB_ASSIGN | S_VERB_NOTE | S_VERB_REPORT | S_VERB_VISIT |             \
+     S_VERB_ANALYSE | S_VERB_PROPOSE | S_VERB_APPROVE | S_VERB_REJECT | S_VERB_REPLY |         \
+     S_VERB_FOLLOWUP | S_VERB_CLOSE | S_VERB_REOPEN | S_VERB_CAPA | S_VERB_REMARK |            \
+     S_VERB_PAUSE | S_VERB_RESUME)
+/* Those that take --text, and those whose text may also be words after the case number. */
+#define S_VERB_TEXT (S_VERB_CONFIRM | S_VERB_NOTE | S_VERB_REPORT | S_VERB_REPLY | S_VERB_REMARK)
+#define S_VERB_TEXT_WORDS (S_VERB_NOTE | S_VERB_REPORT | S_VERB_REPLY | S_VERB_REMARK)
+/* Those that take --reason. */
+#define S_VERB_REASON                                                                          \
+    (S_VERB_APPROVE | S_VERB_REJECT | S_VERB_CLOSE | S_VERB_REOPEN | S_VERB_PAUSE)
+
+/* The protocol's longest string member (docs/protocol.md); "by" and "owner" take 128. */
+#define S_TEXT_MAX 16384
+#define S_ID_MAX 128
+
+typedef enum { S_FLAG, S_STRING, S_LONG } s_kind_t;
+
+/* What an S_STRING option's value must look like, beyond its length. */
+typedef enum {
+    S_SHAPE_ANY = 0,
+    S_SHAPE_DATE,         /* YYYY-MM-DD */
+    S_SHAPE_TIME,         /* RFC 3339 */
+    S_SHAPE_DATE_OR_TIME, /* either */
+} s_shape_t;
 
 /* Everything the command line can say; options store into it by offset. */
 typedef struct s_cmdline {
@@ -55,311 +96,153 @@ typedef struct s_cmdline {
     pl_submit_args_t submit;  /* submit and explain */
     pl_bench_args_t bench;
     pl_case_op_args_t case_op;
+    const char *close_text;   /* close --text: an older spelling of --reason */
+    pl_list_args_t list;
+    const char *format;       /* show --format */
     pl_watch_args_t watch;
     long limit;               /* overdue; 0 = not given */
     const char **positional;  /* the words after the command; argc slots */
     size_t positional_count;
-    char *joined_text;        /* the text words of note, report, reply, joined */
+    char *joined_text;        /* the text words of note, report, reply, remark, joined */
 } s_cmdline_t;
 
 typedef struct s_option {
-    const char *name;   /* long name, without the leading "--" */
-    char short_name;    /* 0 = none */
-    unsigned verbs;     /* where the option is accepted */
+    const char *name;     /* long name, without the leading "--" */
+    char short_name;      /* 0 = none */
+    s_verb_t verbs;       /* where the option is accepted */
     s_kind_t kind;
-    size_t offset;      /* of the destination in s_cmdline_t */
-    long min;           /* S_LONG only */
+    size_t offset;        /* of the destination in s_cmdline_t */
+    long min;             /* S_LONG: the range; S_STRING: the length in bytes, when max > 0 */
     long max;
+    const char *choices;  /* S_STRING: the only values accepted, "a|b|c"; NULL = any */
+    s_shape_t shape;      /* S_STRING */
 } s_option_t;
 
 #define S_AT(member) offsetof(s_cmdline_t, member)
 
+/*
+ * Table entries: an option of any kind with its range (S_LONG) or length
+ * (S_STRING, when max > 0); a string restricted to choices; a string of a shape.
+ */
+#define S_OPT(name, short_name, verbs, kind, member, min, max)                                 \
+    {name, short_name, verbs, kind, S_AT(member), min, max, NULL, S_SHAPE_ANY}
+#define S_CHOICE(name, verbs, member, choices)                                                 \
+    {name, 0, verbs, S_STRING, S_AT(member), 0, 0, choices, S_SHAPE_ANY}
+#define S_SHAPED(name, verbs, member, shape)                                                   \
+    {name, 0, verbs, S_STRING, S_AT(member), 0, 0, NULL, shape}
+
 static const s_option_t s_options[] = {
-    {"endpoint", 0, S_VERB_ANY, S_STRING, S_AT(opts.endpoint), 0, 0},
-    {"timeout", 0, S_VERB_ANY, S_LONG, S_AT(timeout_ms), 1, 86400000},
-    {"json", 0, S_VERB_ANY, S_FLAG, S_AT(opts.json), 0, 0},
-    {"help", 'h', S_VERB_ANY, S_FLAG, S_AT(help), 0, 0},
-    {"version", 0, S_VERB_ANY, S_FLAG, S_AT(version), 0, 0},
+    S_OPT("endpoint", 0, S_VERB_ANY, S_STRING, opts.endpoint, 0, 0),
+    S_OPT("timeout", 0, S_VERB_ANY, S_LONG, timeout_ms, 1, 86400000),
+    S_OPT("json", 0, S_VERB_ANY, S_FLAG, opts.json, 0, 0),
+    S_OPT("help", 'h', S_VERB_ANY, S_FLAG, help, 0, 0),
+    S_OPT("version", 0, S_VERB_ANY, S_FLAG, version, 0, 0),
 
-    {"file", 0, S_VERB_EVENT, S_STRING, S_AT(submit.file), 0, 0},
-    {"event-id", 0, S_VERB_EVENT, S_STRING, S_AT(submit.event_id), 0, 0},
-    {"source", 0, S_VERB_EVENT, S_STRING, S_AT(submit.source), 0, 0},
-    {"kind", 0, S_VERB_EVENT, S_STRING, S_AT(submit.kind), 0, 0},
-    {"channel", 0, S_VERB_EVENT, S_STRING, S_AT(submit.channel), 0, 0},
-    {"received-at", 0, S_VERB_EVENT, S_STRING, S_AT(submit.received_at), 0, 0},
-    {"name", 0, S_VERB_EVENT, S_STRING, S_AT(submit.name), 0, 0},
-    {"phone", 0, S_VERB_EVENT, S_STRING, S_AT(submit.phone), 0, 0},
-    {"address", 0, S_VERB_EVENT, S_STRING, S_AT(submit.address), 0, 0},
-    {"content", 0, S_VERB_EVENT, S_STRING, S_AT(submit.content), 0, 0},
-    {"spec", 0, S_VERB_EVENT, S_STRING, S_AT(submit.spec), 0, 0},
-    {"order-no", 0, S_VERB_EVENT, S_STRING, S_AT(submit.order_no), 0, 0},
-    {"quantity", 0, S_VERB_EVENT, S_LONG, S_AT(submit.quantity), 0, 1000000000},
-    {"ship-date", 0, S_VERB_EVENT, S_STRING, S_AT(submit.ship_date), 0, 0},
-    {"region", 0, S_VERB_EVENT, S_STRING, S_AT(submit.region), 0, 0},
+    S_OPT("file", 0, S_VERB_EVENT, S_STRING, submit.file, 0, 0),
+    S_OPT("event-id", 0, S_VERB_EVENT, S_STRING, submit.event_id, 0, 0),
+    S_OPT("source", 0, S_VERB_EVENT, S_STRING, submit.source, 0, 0),
+    S_OPT("kind", 0, S_VERB_EVENT, S_STRING, submit.kind, 0, 0),
+    S_OPT("channel", 0, S_VERB_EVENT, S_STRING, submit.channel, 0, 0),
+    S_OPT("received-at", 0, S_VERB_EVENT, S_STRING, submit.received_at, 0, 0),
+    S_OPT("name", 0, S_VERB_EVENT, S_STRING, submit.name, 0, 0),
+    S_OPT("phone", 0, S_VERB_EVENT, S_STRING, submit.phone, 0, 0),
+    S_OPT("address", 0, S_VERB_EVENT, S_STRING, submit.address, 0, 0),
+    S_OPT("content", 0, S_VERB_EVENT, S_STRING, submit.content, 0, 0),
+    S_OPT("spec", 0, S_VERB_EVENT, S_STRING, submit.spec, 0, 0),
+    S_OPT("order-no", 0, S_VERB_EVENT, S_STRING, submit.order_no, 0, 0),
+    S_OPT("quantity", 0, S_VERB_EVENT, S_LONG, submit.quantity, 0, 1000000000),
+    S_OPT("ship-date", 0, S_VERB_EVENT, S_STRING, submit.ship_date, 0, 0),
+    S_OPT("region", 0, S_VERB_EVENT, S_STRING, submit.region, 0, 0),
+    S_OPT("interactive", 'i', S_VERB_SUBMIT, S_FLAG, submit.interactive, 0, 0),
+    S_OPT("by", 0, S_VERB_SUBMIT, S_STRING, submit.by, 1, S_ID_MAX),
 
-    {"events", 0, S_VERB_BENCH, S_LONG, S_AT(bench.events), 1, 10000000},
-    {"concurrency", 0, S_VERB_BENCH, S_LONG, S_AT(bench.concurrency), 1, 1000},
-    {"window", 0, S_VERB_BENCH, S_LONG, S_AT(bench.window), 1, 100000},
-    {"source", 0, S_VERB_BENCH, S_STRING, S_AT(bench.source), 0, 0},
-    {"content", 0, S_VERB_BENCH, S_STRING, S_AT(bench.content), 0, 0},
+    S_CHOICE("format", S_VERB_SHOW, format, "register|file"),
 
-    {"by", 0, S_VERB_CASE_OP, S_STRING, S_AT(case_op.by), 0, 0},
-    {"text", 0, S_VERB_TEXT, S_STRING, S_AT(case_op.text), 0, 0},
-    {"finding", 0, S_VERB_VISIT, S_STRING, S_AT(case_op.finding), 0, 0},
-    {"responsibility", 0, S_VERB_VISIT, S_STRING, S_AT(case_op.responsibility), 0, 0},
+    S_OPT("events", 0, S_VERB_BENCH, S_LONG, bench.events, 1, 10000000),
+    S_OPT("concurrency", 0, S_VERB_BENCH, S_LONG, bench.concurrency, 1, 1000),
+    S_OPT("window", 0, S_VERB_BENCH, S_LONG, bench.window, 1, 100000),
+    S_OPT("source", 0, S_VERB_BENCH, S_STRING, bench.source, 0, 0),
+    S_OPT("content", 0, S_VERB_BENCH, S_STRING, bench.content, 0, 0),
 
-    {"limit", 0, S_VERB_OVERDUE, S_LONG, S_AT(limit), 1, 10000},
+    S_OPT("by", 0, S_VERB_CASE_OP, S_STRING, case_op.by, 1, S_ID_MAX),
+    S_OPT("text", 0, S_VERB_TEXT, S_STRING, case_op.text, 1, S_TEXT_MAX),
+    S_OPT("text", 0, S_VERB_CLOSE, S_STRING, close_text, 1, S_TEXT_MAX),
+    S_OPT("reason", 0, S_VERB_REASON, S_STRING, case_op.reason, 1, S_TEXT_MAX),
+    S_OPT("finding", 0, S_VERB_VISIT, S_STRING, case_op.finding, 1, S_TEXT_MAX),
+    S_CHOICE("responsibility", S_VERB_VISIT | S_VERB_ANALYSE, case_op.responsibility,
+             "quality|misuse|other"),
+    S_OPT("to", 0, S_VERB_ASSIGN, S_STRING, case_op.to, 1, S_TEXT_MAX),
+    S_OPT("cause", 0, S_VERB_ANALYSE, S_STRING, case_op.cause, 1, S_TEXT_MAX),
+    S_OPT("result", 0, S_VERB_PROPOSE | S_VERB_CAPA, S_STRING, case_op.result, 1, S_TEXT_MAX),
+    S_CHOICE("method", S_VERB_FOLLOWUP, case_op.method, "phone|visit|sms|wechat|email"),
+    S_CHOICE("satisfied", S_VERB_FOLLOWUP, case_op.satisfied, "yes|no"),
+    S_OPT("opinion", 0, S_VERB_FOLLOWUP, S_STRING, case_op.opinion, 1, S_TEXT_MAX),
+    S_SHAPED("at", S_VERB_FOLLOWUP, case_op.at, S_SHAPE_TIME),
+    S_CHOICE("kind", S_VERB_CAPA, case_op.kind, "corrective|preventive"),
+    S_OPT("action", 0, S_VERB_CAPA, S_STRING, case_op.action, 1, S_TEXT_MAX),
+    S_OPT("owner", 0, S_VERB_CAPA, S_STRING, case_op.owner, 1, S_ID_MAX),
+    S_SHAPED("due", S_VERB_CAPA, case_op.due, S_SHAPE_DATE),
+    S_OPT("verify", 0, S_VERB_CAPA, S_LONG, case_op.verify, 1, INT32_MAX),
+    S_CHOICE("effective", S_VERB_CAPA, case_op.effective, "yes|no"),
 
-    {"publish", 0, S_VERB_WATCH, S_STRING, S_AT(watch.publish), 0, 0},
-    {"count", 0, S_VERB_WATCH, S_LONG, S_AT(watch.count), 1, 1000000000},
+    S_OPT("status", 0, S_VERB_LIST, S_STRING, list.status, 1, 1000),
+    S_OPT("kind", 0, S_VERB_LIST, S_STRING, list.kind, 1, S_TEXT_MAX),
+    S_OPT("category", 0, S_VERB_LIST, S_STRING, list.category, 1, S_TEXT_MAX),
+    S_OPT("department", 0, S_VERB_LIST, S_STRING, list.department, 1, S_TEXT_MAX),
+    S_OPT("assignee", 0, S_VERB_LIST, S_STRING, list.assignee, 1, S_TEXT_MAX),
+    S_OPT("overdue", 0, S_VERB_LIST, S_FLAG, list.overdue, 0, 0),
+    S_SHAPED("from", S_VERB_LIST, list.from, S_SHAPE_DATE_OR_TIME),
+    S_SHAPED("to", S_VERB_LIST, list.to, S_SHAPE_DATE_OR_TIME),
+    S_OPT("text", 0, S_VERB_LIST, S_STRING, list.text, 1, 200),
+    S_OPT("limit", 0, S_VERB_LIST, S_LONG, list.limit, 1, 1000),
+    S_OPT("offset", 0, S_VERB_LIST, S_LONG, list.offset, 0, INT32_MAX),
+
+    S_OPT("limit", 0, S_VERB_OVERDUE, S_LONG, limit, 1, 10000),
+
+    S_OPT("publish", 0, S_VERB_WATCH, S_STRING, watch.publish, 0, 0),
+    S_OPT("count", 0, S_VERB_WATCH, S_LONG, watch.count, 1, 1000000000),
 };
 
 static const struct {
     const char *name;
     s_verb_t verb;
 } s_verbs[] = {
-    {"ping", S_VERB_PING},
-    {"submit", S_VERB_SUBMIT},
-    {"show", S_VERB_SHOW},
-    {"bench", S_VERB_BENCH},
-    {"explain", S_VERB_EXPLAIN},
-    {"reload", S_VERB_RELOAD},
-    {"note", S_VERB_NOTE},
-    {"report", S_VERB_REPORT},
-    {"reply", S_VERB_REPLY},
-    {"visit", S_VERB_VISIT},
-    {"close", S_VERB_CLOSE},
-    {"overdue", S_VERB_OVERDUE},
-    {"watch", S_VERB_WATCH},
+    {"ping", S_VERB_PING},         {"submit", S_VERB_SUBMIT},     {"show", S_VERB_SHOW},
+    {"list", S_VERB_LIST},         {"bench", S_VERB_BENCH},       {"explain", S_VERB_EXPLAIN},
+    {"reload", S_VERB_RELOAD},     {"confirm", S_VERB_CONFIRM},   {"assign", S_VERB_ASSIGN},
+    {"note", S_VERB_NOTE},         {"report", S_VERB_REPORT},     {"visit", S_VERB_VISIT},
+    {"analyse", S_VERB_ANALYSE},   {"propose", S_VERB_PROPOSE},   {"approve", S_VERB_APPROVE},
+    {"reject", S_VERB_REJECT},     {"reply", S_VERB_REPLY},       {"followup", S_VERB_FOLLOWUP},
+    {"close", S_VERB_CLOSE},       {"reopen", S_VERB_REOPEN},     {"capa", S_VERB_CAPA},
+    {"remark", S_VERB_REMARK},     {"pause", S_VERB_PAUSE},       {"resume", S_VERB_RESUME},
+    {"overdue", S_VERB_OVERDUE},   {"watch", S_VERB_WATCH},
 };
 
-static const char s_usage[] =
-    "usage: plaint [--endpoint E] [--timeout MS] [--json] COMMAND [ARGS]\n"
-    "       plaint ping | submit [EVENT OPTIONS] | show CASE_NO | explain [EVENT OPTIONS]\n"
-    "              | note CASE_NO TEXT | report CASE_NO TEXT | reply CASE_NO --text TEXT\n"
-    "              | visit CASE_NO --finding TEXT --responsibility R | close CASE_NO\n"
-    "              | overdue | watch [TOPIC...] | reload | bench [BENCH OPTIONS]\n"
-    "Try 'plaint --help' or 'plaint COMMAND --help'.\n";
+/*
+ * The options each case operation requires (checked after parsing, in this
+ * order), and how the usage error describes the missing one.
+ */
+static const struct {
+    s_verb_t verbs;
+    size_t offset;
+    const char *what;
+} s_required[] = {
+    {S_VERB_ASSIGN, S_AT(case_op.to), "--to ID: the person or department to hand it to"},
+    {S_VERB_VISIT, S_AT(case_op.finding), "--finding TEXT: what the visit found"},
+    {S_VERB_ANALYSE, S_AT(case_op.cause), "--cause TEXT: the root cause found"},
+    {S_VERB_VISIT | S_VERB_ANALYSE, S_AT(case_op.responsibility),
+     "--responsibility quality, misuse or other"},
+    {S_VERB_PROPOSE, S_AT(case_op.result), "--result TEXT: the proposed resolution"},
+    {S_VERB_REJECT | S_VERB_REOPEN | S_VERB_PAUSE, S_AT(case_op.reason), "--reason TEXT"},
+    {S_VERB_FOLLOWUP, S_AT(case_op.method), "--method phone, visit, sms, wechat or email"},
+    {S_VERB_FOLLOWUP, S_AT(case_op.satisfied), "--satisfied yes or no"},
+};
 
-static const char s_help_global[] =
-    "plaint: the command-line client of plaintd, the Plaint complaint daemon.\n"
-    "\n"
-    "usage: plaint [GLOBAL OPTIONS] COMMAND [ARGS]\n"
-    "\n"
-    "commands:\n"
-    "  ping                  check that plaintd answers\n"
-    "  submit                register a complaint event (from a file, stdin or options)\n"
-    "  show CASE_NO          print a case, with its deadlines and history\n"
-    "  explain               show how the rules would classify and route an event,\n"
-    "                        without storing it (same input as submit)\n"
-    "  note CASE_NO TEXT     add a progress note to a case (meets its progress report)\n"
-    "  report CASE_NO TEXT   record a report to the general manager about a case\n"
-    "  reply CASE_NO         record the reply given to the customer (--text TEXT)\n"
-    "  visit CASE_NO         record the site visit (--finding, --responsibility)\n"
-    "  close CASE_NO         close a case, cancelling the deadlines it still has\n"
-    "  overdue               list the deadlines past due, oldest first\n"
-    "  watch [TOPIC...]      print the daemon's case events as they are published\n"
-    "  reload                make plaintd reload its configuration and rules\n"
-    "  bench                 publish synthetic events, measure acknowledgement latency\n"
-    "\n"
-    "global options (before or after the command):\n"
-    "  --endpoint E      plaintd ingest endpoint (default: $PLAINT_ENDPOINT,\n"
-    "                    else " PL_CLIENT_DEFAULT_ENDPOINT ")\n"
-    "  --timeout MS      how long to wait for an answer (default 5000; for watch,\n"
-    "                    how long to wait for each message, default for ever)\n"
-    "  --json            print replies as JSON, for scripts\n"
-    "  -h, --help        this help; 'plaint COMMAND --help' for a command\n"
-    "  --version         print the version\n"
-    "\n"
-    "exit status: 0 done, 1 refused or failed, 2 usage error, 3 no answer in time.\n"
-    "The protocol is described in docs/protocol.md.\n";
-
-static const char s_help_ping[] =
-    "usage: plaint ping [--json]\n"
-    "\n"
-    "Asks plaintd for its version, uptime, database state and rules version (the\n"
-    "first 12 hex digits of the SHA-256 of its configuration). Exits 0 when the\n"
-    "daemon answers, even if its database is down; 3 when it does not answer.\n";
-
-static const char s_help_submit[] =
-    "usage: plaint submit --file F        (F '-' = stdin)\n"
-    "       plaint submit < event.json    (stdin not a terminal, no field options)\n"
-    "       plaint submit --content TEXT [FIELD OPTIONS]\n"
-    "\n"
-    "Registers one complaint event (format: docs/events.md). The file or stdin\n"
-    "holds one JSON event object. Field options build the event instead:\n"
-    "  --content TEXT    what the customer says (required)\n"
-    "  --name N  --phone P  --address A           the customer\n"
-    "  --channel C       phone (default), fax, email, visit, oral, web, system\n"
-    "  --kind K          e.g. complaint, feedback, repair (default: decided by the\n"
-    "                    daemon's kind rules, else complaint)\n"
-    "  --region R\n"
-    "  --spec S  --order-no O  --quantity Q  --ship-date D   the product\n"
-    "  --received-at T   RFC 3339 time of receipt (default: now, by the daemon)\n"
-    "  --source S        default \"plaint\"\n"
-    "  --event-id ID     default: generated, cli-<unix-ms>-<random hex>\n"
-    "\n"
-    "Prints the case number. Submitting the same (source, event-id) again is\n"
-    "safe: it names the same case and says it was a duplicate. With --json the\n"
-    "daemon's reply is printed as it came.\n";
-
-static const char s_help_show[] =
-    "usage: plaint show CASE_NO [--json]\n"
-    "\n"
-    "Prints the case as a register entry: the event, what the rules decided\n"
-    "(category, severity, tags, department, assignee, who is informed, the rules\n"
-    "version), the handling (responsibility found by the visit, result replied\n"
-    "to the customer), the deadlines (name, due time in UTC, status with the\n"
-    "escalation level reached, \"recurring\" for repeating ones, label), the\n"
-    "matched rules with why each matched, and the history. With --json, the case\n"
-    "object on one line.\n";
-
-static const char s_help_explain[] =
-    "usage: plaint explain --file F       (F '-' = stdin)\n"
-    "       plaint explain < event.json   (stdin not a terminal, no field options)\n"
-    "       plaint explain --content TEXT [FIELD OPTIONS]\n"
-    "\n"
-    "Asks plaintd how its running rules would classify and route one event,\n"
-    "without storing anything. The event is given as for 'plaint submit' (see\n"
-    "'plaint submit --help' for the field options); its event_id may be left out.\n"
-    "\n"
-    "Prints the kind (stated in the event, or decided by a kind rule), category,\n"
-    "severity, tags, department, assignee or the pool it is chosen from (role,\n"
-    "region, strategy, candidates), who is informed, the rules version, and\n"
-    "under 'why:' one line per matched rule: section/rule: why it matched.\n"
-    "With --json, the daemon's \"explain\" object on one line.\n"
-    "\n"
-    "To try a draft configuration before installing it, without a daemon:\n"
-    "  plaintd --explain --config DRAFT.yaml --file event.json\n";
-
-static const char s_help_reload[] =
-    "usage: plaint reload [--json]\n"
-    "\n"
-    "Makes plaintd read its configuration file again (as SIGHUP does) and prints\n"
-    "the new rules version. If the file has errors, they are printed on stderr as\n"
-    "file:line:column: message, the daemon keeps its running rules, and the exit\n"
-    "status is 1. With --json, the daemon's reply is printed as it came.\n";
-
-static const char s_help_bench[] =
-    "usage: plaint bench [--events N] [--concurrency C] [--window W]\n"
-    "                    [--source S] [--content TEXT] [--json]\n"
-    "\n"
-    "Publishes N unique synthetic events (default 1000) over C connections\n"
-    "(default 1), each keeping up to W requests in flight (default 1), and\n"
-    "reports throughput and acknowledgement latency. Events have ids\n"
-    "bench-<run id>-<n> and source S (default \"bench\"). The run gives up after\n"
-    "--timeout ms without any reply; unanswered events count as errors.\n"
-    "Exits 1 when any event failed.\n";
-
-/* What every case operation's help ends with. */
-#define S_HELP_BY                                                                          \
-    "  --by WHO          who did it: the history entry's actor (default:\n"                 \
-    "                    $PLAINT_USER, else the login name; without either the\n"             \
-    "                    daemon records \"plaint\")\n"                                       \
-    "\n"                                                                                   \
-    "Prints the case number and what the operation did to the case's deadlines:\n"         \
-    "those it met, those re-armed (recurring ones, due again one period later)\n"           \
-    "and, for close, those cancelled; with --json, the daemon's reply as it came.\n"         \
-    "A closed case takes no more operations: that, an unknown case and a missing\n"         \
-    "or invalid field are refused with the daemon's message (exit 1).\n"
-
-static const char s_help_note[] =
-    "usage: plaint note CASE_NO TEXT... [--by WHO]\n"
-    "       plaint note CASE_NO --text TEXT [--by WHO]\n"
-    "\n"
-    "Adds a progress note to the case's history: what was done, what was learnt.\n"
-    "The words after the case number are joined with spaces (quote the text to\n"
-    "keep it as it is). A note meets the deadlines met by \"note\", such as the\n"
-    "regional head's progress report every 30 minutes (R18), which it re-arms.\n"
-    "  TS-2026-000123: note recorded; re-armed: progress_report (due 2026-11-28 14:34:38 UTC)\n"
-    "\n"
-    "  --text TEXT       the note, instead of words after the case number\n"
-    S_HELP_BY;
-
-static const char s_help_report[] =
-    "usage: plaint report CASE_NO TEXT... [--by WHO]\n"
-    "       plaint report CASE_NO --text TEXT [--by WHO]\n"
-    "\n"
-    "Records that the case was reported to the general manager, and what was\n"
-    "said. The words after the case number are joined with spaces. A report\n"
-    "meets the deadlines met by \"report\", such as the first report within 2\n"
-    "hours of receipt (R17), even when it is already breached.\n"
-    "  TS-2026-000123: report recorded; met: first_report\n"
-    "\n"
-    "  --text TEXT       the report, instead of words after the case number\n"
-    S_HELP_BY;
-
-static const char s_help_reply[] =
-    "usage: plaint reply CASE_NO --text TEXT [--by WHO]\n"
-    "       plaint reply CASE_NO TEXT... [--by WHO]\n"
-    "\n"
-    "Records the reply given to the customer; it becomes the case's handling\n"
-    "result (the latest reply wins). A reply meets the deadlines met by\n"
-    "\"reply\", such as the 24-hour reply to wrong or missing goods (R17).\n"
-    "  TS-2026-000123: reply recorded; met: reply\n"
-    "\n"
-    "  --text TEXT       what the customer was told (or words after the case number)\n"
-    S_HELP_BY;
-
-static const char s_help_visit[] =
-    "usage: plaint visit CASE_NO --finding TEXT --responsibility quality|misuse|other\n"
-    "                    [--by WHO]\n"
-    "\n"
-    "Records the visit or on-site consultation with the customer, what it found,\n"
-    "and who is responsible: \"quality\" (the product), \"misuse\" (improper use)\n"
-    "or \"other\" (R11, R16); that becomes the case's responsibility. A visit\n"
-    "meets the deadlines met by \"visit\", such as the site visit within 2\n"
-    "working days (R16).\n"
-    "  TS-2026-000123: visit recorded; met: site_visit\n"
-    "\n"
-    "  --finding TEXT    what was found (required)\n"
-    "  --responsibility R   quality, misuse or other (required)\n"
-    S_HELP_BY;
-
-static const char s_help_close[] =
-    "usage: plaint close CASE_NO [--text REMARK] [--by WHO]\n"
-    "\n"
-    "Closes the case. Deadlines met by \"close\" are met; every other deadline\n"
-    "it still has (pending or breached) is cancelled, so nothing more is warned\n"
-    "or escalated.\n"
-    "  TS-2026-000123: closed; cancelled: site_visit, progress_report\n"
-    "\n"
-    "  --text REMARK     a closing remark for the history\n"
-    S_HELP_BY;
-
-static const char s_help_overdue[] =
-    "usage: plaint overdue [--limit N] [--json]\n"
-    "\n"
-    "Lists the deadlines past due, of every case, oldest first: breached ones\n"
-    "(with the escalation level reached) and pending ones whose due time has\n"
-    "passed but which the escalation timer has not fired yet. One row each:\n"
-    "case, deadline, due (UTC), status, level, department, assignee; or\n"
-    "\"nothing overdue\". With --json, the \"overdue\" array on one line, each\n"
-    "entry {\"case_no\",\"deadline\",\"label\",\"due_at\",\"status\",\"level\",\n"
-    "\"department\",\"assignee\",\"category\"}.\n"
-    "\n"
-    "  --limit N         at most N rows, 1 to 10000 (default: the daemon's, 100)\n";
-
-static const char s_help_watch[] =
-    "usage: plaint watch [TOPIC...] [--publish ENDPOINT] [--count N] [--timeout MS]\n"
-    "                    [--json]\n"
-    "\n"
-    "Subscribes to plaintd's publish socket and prints each message as it comes,\n"
-    "one line each: the time it arrived (UTC), the topic and the JSON payload,\n"
-    "  2026-11-28T13:34:05Z case.created {\"case_no\":\"TS-2026-000123\",...}\n"
-    "or with --json one object per line: {\"topic\":\"case.created\",\"payload\":{...}}.\n"
-    "Each TOPIC is a prefix: \"deadline.\" takes deadline.warning and\n"
-    "deadline.breached; without a TOPIC, every message. Topics: case.created,\n"
-    "deadline.warning, deadline.breached, case.escalated (docs/protocol.md).\n"
-    "Messages published while watch is not connected are not seen: there is no\n"
-    "replay (read the case, or 'plaint overdue').\n"
-    "\n"
-    "  --publish E       the publish endpoint (default: $PLAINT_PUBLISH, else\n"
-    "                    " PL_CLIENT_DEFAULT_PUBLISH ")\n"
-    "  --count N         exit 0 after N messages\n"
-    "  --timeout MS      exit 3 when no message came for MS milliseconds\n"
-    "\n"
-    "Runs until Ctrl-C or SIGTERM (exit 0) otherwise.\n";
+/* The statuses `list --status` takes (docs/lifecycle.md). */
+static const char *const s_statuses[] = {
+    "registered", "confirmed", "assigned", "investigating", "resolution_proposed",
+    "approved",   "replied",   "followup", "closed",
+};
 
 static int s_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -371,7 +254,7 @@ static int s_usage_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-    fputs(s_usage, stderr);
+    fputs(pl_client_usage, stderr);
     return PL_EXIT_USAGE;
 }
 
@@ -383,11 +266,66 @@ static const s_option_t *s_find_option(const char *name, size_t name_size, char 
         bool same = short_name ? o->short_name == short_name
                                : strlen(o->name) == name_size &&
                                      memcmp(o->name, name, name_size) == 0;
-        if (same && (o->verbs == S_VERB_ANY || (o->verbs & (unsigned)verb))) {
+        if (same && (o->verbs == S_VERB_ANY || (o->verbs & verb))) {
             return o;
         }
     }
     return NULL;
+}
+
+/* Is `value` one of the '|'-separated `choices`? */
+static bool s_is_choice(const char *value, const char *choices)
+{
+    size_t size = strlen(value);
+    for (const char *p = choices; *p;) {
+        size_t n = strcspn(p, "|");
+        if (n == size && memcmp(p, value, n) == 0) {
+            return true;
+        }
+        p += n + (p[n] == '|');
+    }
+    return false;
+}
+
+/* Checks an S_STRING value against the option's length, choices and shape. */
+static int s_check_string(const s_option_t *o, const char *arg, const char *value)
+{
+    size_t size = strlen(value);
+    if (o->max > 0 && size < (size_t)o->min) {
+        return s_usage_error("option %s must not be empty", arg);
+    }
+    if (o->max > 0 && size > (size_t)o->max) {
+        return s_usage_error("option %s is too long: %zu bytes, at most %ld", arg, size, o->max);
+    }
+    if (o->choices && !s_is_choice(value, o->choices)) {
+        /* "a|b|c" reads "a, b or c". */
+        char listed[160] = "";
+        size_t used = 0;
+        for (const char *p = o->choices; *p && used < sizeof listed;) {
+            size_t n = strcspn(p, "|");
+            const char *sep = p == o->choices ? "" : p[n] ? ", " : " or ";
+            int w = snprintf(listed + used, sizeof listed - used, "%s%.*s", sep, (int)n, p);
+            used += w > 0 ? (size_t)w : 0;
+            p += n + (p[n] == '|');
+        }
+        return s_usage_error("option %s needs %s, not '%s'", arg, listed, value);
+    }
+    pl_usec_t t;
+    int year, month, day;
+    bool is_date = pl_time_parse_date(value, &year, &month, &day) == 0;
+    bool is_time = pl_time_parse_rfc3339(value, &t) == 0;
+    if (o->shape == S_SHAPE_DATE && !is_date) {
+        return s_usage_error("option %s needs a date YYYY-MM-DD, not '%s'", arg, value);
+    }
+    if (o->shape == S_SHAPE_TIME && !is_time) {
+        return s_usage_error("option %s needs an RFC 3339 time such as "
+                             "2026-11-28T14:30:00+08:00, not '%s'", arg, value);
+    }
+    if (o->shape == S_SHAPE_DATE_OR_TIME && !is_date && !is_time) {
+        return s_usage_error("option %s needs a date YYYY-MM-DD or an RFC 3339 time, not '%s'",
+                             arg, value);
+    }
+    return 0;
 }
 
 /* `arg` is the option as written, without any "=value". */
@@ -405,8 +343,11 @@ static int s_store(s_cmdline_t *cl, const s_option_t *o, const char *arg, const 
         return s_usage_error("option %s needs a value", arg);
     }
     if (o->kind == S_STRING) {
-        *(const char **)dest = value;
-        return 0;
+        int rc = s_check_string(o, arg, value);
+        if (rc == 0) {
+            *(const char **)dest = value;
+        }
+        return rc;
     }
     char *end = NULL;
     long n = strtol(value, &end, 10);
@@ -511,14 +452,86 @@ static void s_word_counts(s_verb_t verb, size_t *min, size_t *max)
 {
     *min = 0;
     *max = 0;
-    if (verb == S_VERB_SHOW || verb == S_VERB_VISIT || verb == S_VERB_CLOSE) {
-        *min = *max = 1;
-    } else if (verb & S_VERB_TEXT_WORDS) {
+    if (verb & S_VERB_TEXT_WORDS) {
         *min = 1;
         *max = (size_t)-1;
+    } else if (verb == S_VERB_SHOW || (verb & S_VERB_CASE_OP)) {
+        *min = *max = 1;
     } else if (verb == S_VERB_WATCH) {
         *max = (size_t)-1;
     }
+}
+
+/* `list --status`: each comma-separated word must be a status. */
+static int s_check_statuses(const char *statuses)
+{
+    for (const char *p = statuses;;) {
+        size_t n = strcspn(p, ",");
+        bool known = false;
+        for (size_t i = 0; i < sizeof s_statuses / sizeof s_statuses[0] && !known; i++) {
+            known = strlen(s_statuses[i]) == n && memcmp(s_statuses[i], p, n) == 0;
+        }
+        if (!known) {
+            return s_usage_error("option --status: '%.*s' is not a status (registered, "
+                                 "confirmed, assigned, investigating, resolution_proposed, "
+                                 "approved, replied, followup, closed)", (int)n, p);
+        }
+        if (p[n] == '\0') {
+            return 0;
+        }
+        p += n + 1;
+    }
+}
+
+/* capa takes either the options that add an action or those that verify one. */
+static int s_check_capa(const pl_case_op_args_t *a)
+{
+    bool adding = a->kind || a->action || a->owner || a->due;
+    bool verifying = a->verify > 0 || a->result || a->effective;
+    if (adding && verifying) {
+        return s_usage_error("%s", "capa: --kind, --action, --owner and --due add an action; "
+                                   "--verify, --result and --effective verify one; not both");
+    }
+    if (adding) {
+        const char *missing = !a->kind     ? "--kind corrective or preventive"
+                              : !a->action ? "--action TEXT: what is to be done"
+                              : !a->owner  ? "--owner WHO: who does it"
+                              : !a->due    ? "--due YYYY-MM-DD: by when"
+                                           : NULL;
+        return missing ? s_usage_error("capa needs %s", missing) : 0;
+    }
+    if (verifying) {
+        const char *missing = a->verify <= 0 ? "--verify N: the number of the action"
+                              : !a->result   ? "--result TEXT: what the verification found"
+                              : !a->effective ? "--effective yes or no"
+                                              : NULL;
+        return missing ? s_usage_error("capa needs %s", missing) : 0;
+    }
+    return s_usage_error("%s", "capa needs --kind, --action, --owner and --due to add an "
+                               "action, or --verify N, --result and --effective to verify one");
+}
+
+/* Checks what a case operation needs beyond the options table. */
+static int s_check_case_op(const s_cmdline_t *cl)
+{
+    if ((cl->verb & S_VERB_TEXT_WORDS) && cl->positional_count > 1 && cl->case_op.text) {
+        return s_usage_error("%s: give the text after the case number or with --text, "
+                             "not both", cl->verb_name);
+    }
+    if ((cl->verb & S_VERB_TEXT_WORDS) && cl->positional_count == 1 && !cl->case_op.text) {
+        return s_usage_error("%s needs a text, e.g. 'plaint %s %s what was done'",
+                             cl->verb_name, cl->verb_name, cl->positional[0]);
+    }
+    for (size_t i = 0; i < sizeof s_required / sizeof s_required[0]; i++) {
+        if ((s_required[i].verbs & cl->verb) &&
+            !*(const char *const *)((const char *)cl + s_required[i].offset)) {
+            return s_usage_error("%s needs %s", cl->verb_name, s_required[i].what);
+        }
+    }
+    if (cl->verb == S_VERB_CLOSE && cl->close_text && cl->case_op.reason) {
+        return s_usage_error("%s", "close: give --reason or --text, not both");
+    }
+    return cl->verb == S_VERB_CAPA ? s_check_capa(&cl->case_op) : 0;
 }
 
 /* Checks what each command needs beyond the options table. */
@@ -537,25 +550,26 @@ static int s_check(const s_cmdline_t *cl)
     if ((cl->verb & S_VERB_EVENT) && cl->submit.file && cl->submit.has_fields) {
         return s_usage_error("%s: --file cannot be combined with field options", cl->verb_name);
     }
-    if ((cl->verb & S_VERB_TEXT_WORDS) && cl->positional_count > 1 && cl->case_op.text) {
-        return s_usage_error("%s: give the text after the case number or with --text, "
-                             "not both", cl->verb_name);
+    if (cl->verb == S_VERB_SUBMIT && cl->submit.interactive && cl->submit.file) {
+        return s_usage_error("%s", "submit: -i cannot be combined with --file");
     }
-    if ((cl->verb & S_VERB_TEXT_WORDS) && cl->positional_count == 1 && !cl->case_op.text) {
-        return s_usage_error("%s needs a text, e.g. 'plaint %s %s what was done'",
-                             cl->verb_name, cl->verb_name, cl->positional[0]);
+    if (cl->verb == S_VERB_SUBMIT && !cl->submit.interactive && cl->submit.by) {
+        return s_usage_error("%s", "submit: --by goes with -i (who confirms the read-back)");
     }
-    if ((cl->verb & S_VERB_TEXT) && cl->case_op.text && cl->case_op.text[0] == '\0') {
-        return s_usage_error("%s: --text must not be empty", cl->verb_name);
+    if (cl->verb & S_VERB_CASE_OP) {
+        int rc = s_check_case_op(cl);
+        if (rc != 0) {
+            return rc;
+        }
     }
-    if (cl->verb == S_VERB_VISIT && (!cl->case_op.finding || !cl->case_op.finding[0])) {
-        return s_usage_error("%s", "visit needs --finding TEXT: what the visit found");
+    if (cl->verb == S_VERB_LIST && cl->list.status) {
+        int rc = s_check_statuses(cl->list.status);
+        if (rc != 0) {
+            return rc;
+        }
     }
-    if (cl->verb == S_VERB_VISIT && !cl->case_op.responsibility) {
-        return s_usage_error("%s", "visit needs --responsibility quality, misuse or other");
-    }
-    if ((cl->verb & S_VERB_CASE_OP) && cl->case_op.by && cl->case_op.by[0] == '\0') {
-        return s_usage_error("%s: --by must not be empty", cl->verb_name);
+    if (cl->verb == S_VERB_SHOW && cl->format && cl->opts.json) {
+        return s_usage_error("%s", "show: --format and --json cannot be combined");
     }
     if (cl->verb == S_VERB_WATCH && cl->watch.publish[0] == '\0') {
         return s_usage_error("%s", "--publish must not be empty");
@@ -623,32 +637,19 @@ static int s_prepare_case_op(s_cmdline_t *cl)
         if (cl->joined_text[strspn(cl->joined_text, " ")] == '\0') {
             return s_usage_error("%s: the text must not be empty", cl->verb_name);
         }
+        if (strlen(cl->joined_text) > S_TEXT_MAX) {
+            return s_usage_error("%s: the text is too long: %zu bytes, at most %d",
+                                 cl->verb_name, strlen(cl->joined_text), S_TEXT_MAX);
+        }
         a->text = cl->joined_text;
+    }
+    if (cl->close_text) {
+        a->reason = cl->close_text;
     }
     if (!a->by) {
         a->by = s_default_actor();
     }
     return 0;
-}
-
-static void s_print_help(s_verb_t verb)
-{
-    switch (verb) {
-    case S_VERB_PING: fputs(s_help_ping, stdout); break;
-    case S_VERB_SUBMIT: fputs(s_help_submit, stdout); break;
-    case S_VERB_SHOW: fputs(s_help_show, stdout); break;
-    case S_VERB_BENCH: fputs(s_help_bench, stdout); break;
-    case S_VERB_EXPLAIN: fputs(s_help_explain, stdout); break;
-    case S_VERB_RELOAD: fputs(s_help_reload, stdout); break;
-    case S_VERB_NOTE: fputs(s_help_note, stdout); break;
-    case S_VERB_REPORT: fputs(s_help_report, stdout); break;
-    case S_VERB_REPLY: fputs(s_help_reply, stdout); break;
-    case S_VERB_VISIT: fputs(s_help_visit, stdout); break;
-    case S_VERB_CLOSE: fputs(s_help_close, stdout); break;
-    case S_VERB_OVERDUE: fputs(s_help_overdue, stdout); break;
-    case S_VERB_WATCH: fputs(s_help_watch, stdout); break;
-    default: fputs(s_help_global, stdout); break;
-    }
 }
 
 /* Parses, checks and runs the command line; returns the exit status. */
@@ -659,7 +660,7 @@ static int s_run(s_cmdline_t *cl, int argc, char **argv)
         return rc;
     }
     if (cl->help) {
-        s_print_help(cl->verb);
+        fputs(pl_client_help(cl->verb == S_VERB_NONE ? NULL : cl->verb_name), stdout);
         return PL_EXIT_OK;
     }
     if (cl->version) {
@@ -681,21 +682,21 @@ static int s_run(s_cmdline_t *cl, int argc, char **argv)
         if (rc != 0) {
             return rc;
         }
+        return pl_cmd_case_op(&cl->opts, &cl->case_op);
+    }
+    if (cl->verb == S_VERB_SUBMIT && cl->submit.interactive && !cl->submit.by) {
+        cl->submit.by = s_default_actor();
     }
     cl->watch.topics = cl->positional;
     cl->watch.topic_count = cl->verb == S_VERB_WATCH ? cl->positional_count : 0;
     switch (cl->verb) {
     case S_VERB_PING: return pl_cmd_ping(&cl->opts);
     case S_VERB_SUBMIT: return pl_cmd_submit(&cl->opts, &cl->submit);
-    case S_VERB_SHOW: return pl_cmd_show(&cl->opts, cl->positional[0]);
+    case S_VERB_SHOW: return pl_cmd_show(&cl->opts, cl->positional[0], cl->format);
+    case S_VERB_LIST: return pl_cmd_list(&cl->opts, &cl->list);
     case S_VERB_BENCH: return pl_cmd_bench(&cl->opts, &cl->bench);
     case S_VERB_EXPLAIN: return pl_cmd_explain(&cl->opts, &cl->submit);
     case S_VERB_RELOAD: return pl_cmd_reload(&cl->opts);
-    case S_VERB_NOTE:
-    case S_VERB_REPORT:
-    case S_VERB_REPLY:
-    case S_VERB_VISIT:
-    case S_VERB_CLOSE: return pl_cmd_case_op(&cl->opts, &cl->case_op);
     case S_VERB_OVERDUE: return pl_cmd_overdue(&cl->opts, cl->limit);
     case S_VERB_WATCH: return pl_cmd_watch(&cl->opts, &cl->watch);
     default: return PL_EXIT_USAGE;
@@ -711,6 +712,7 @@ int main(int argc, char **argv)
                                                           : PL_CLIENT_DEFAULT_ENDPOINT,
         .submit.quantity = -1,
         .bench = {.events = 1000, .concurrency = 1, .window = 1, .source = "bench"},
+        .list.offset = -1,
         .watch.publish = env_publish && env_publish[0] ? env_publish : PL_CLIENT_DEFAULT_PUBLISH,
         .positional = calloc(argc > 0 ? (size_t)argc : 1, sizeof(const char *)),
     };

@@ -655,7 +655,8 @@ static const s_section_t s_sections[] = {
     {"kind_rules", s_parse_rules_section, NULL},  {"classify", s_parse_rules_section, NULL},
     {"routing", s_parse_rules_section, NULL},     {"calendar", s_parse_rules_section, NULL},
     {"calendars", s_parse_rules_section, NULL},   {"deadlines", s_parse_rules_section, NULL},
-    {"notify", s_parse_rules_section, NULL},
+    {"notify", s_parse_rules_section, NULL},      {"lifecycle", s_parse_rules_section, NULL},
+    {"approvals", s_parse_rules_section, NULL},
 };
 
 #define S_SECTION_COUNT (sizeof s_sections / sizeof s_sections[0])
@@ -771,7 +772,13 @@ static void s_load_rules(s_ctx_t *ctx, const pl_yaml_node_t *root)
     };
     pl_rules_t *rules = pl_rules_load_yaml(ctx->doc, root, &opts, s_collect_error, &pending);
     pl_notify_config_t *notify = pl_notify_load_yaml(ctx->doc, root, s_collect_error, &pending);
+    pl_lifecycle_t *lifecycle =
+        pl_lifecycle_load_yaml(ctx->doc, root, rules, s_collect_error, &pending);
     s_flush_pending(ctx, &pending);
+    if (lifecycle) {
+        pl_lifecycle_unref(&cfg->lifecycle);
+        cfg->lifecycle = lifecycle;
+    }
     if (notify) {
         pl_notify_unref(&cfg->notify);
         cfg->notify = notify;
@@ -908,10 +915,11 @@ static pl_config_t *s_new(bool calendars)
         cfg->rules = pl_rules_new_empty(version);
     }
     cfg->notify = pl_notify_new_default();
+    cfg->lifecycle = pl_lifecycle_new_default(cfg->rules);
     bool ok = cfg->path && cfg->version && cfg->database_url && cfg->listen_ingest &&
               cfg->listen_publish && cfg->case_number_format && cfg->case_number_template &&
               cfg->timezone && cfg->kinds && cfg->rules && (cfg->calendars || !calendars) &&
-              cfg->notify;
+              cfg->notify && cfg->lifecycle;
     for (size_t i = 0; ok && i < kinds_count; i++) {
         ok = (cfg->kinds[i] = strdup(s_default_kinds[i])) != NULL;
     }
@@ -944,6 +952,7 @@ void pl_config_destroy(pl_config_t **self_p)
     cfg->calendars = NULL; /* the rules' */
     pl_rules_unref(&cfg->rules);
     pl_notify_unref(&cfg->notify);
+    pl_lifecycle_unref(&cfg->lifecycle);
     free(cfg);
     *self_p = NULL;
 }

@@ -16,6 +16,7 @@
 
 #include "common/pl_err.h"
 #include "config/calendar.h"
+#include "config/lifecycle.h"
 #include "config/notify.h"
 #include "config/rules.h"
 
@@ -119,6 +120,10 @@ typedef struct pl_config {
      * NULL (no sinks without the section). The config holds one reference;
      * take your own with pl_notify_ref() to keep it longer. */
     const pl_notify_config_t *notify;
+    /* lifecycle and approvals: the approval matrix and whom an unsatisfied
+     * case is escalated to (config/lifecycle.h), never NULL. One reference
+     * held by the config. */
+    const pl_lifecycle_t *lifecycle;
 } pl_config_t;
 
 /*

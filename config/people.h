@@ -15,6 +15,7 @@
 
 #include "config/rules.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -58,5 +59,13 @@ bool pl_rules_person_has_role(const pl_rules_t *rules, size_t i, const char *rol
 /* pl_rules_directory_kind: what `id` names in the directory;
  * PL_DIRECTORY_NONE for NULL or an unknown id. */
 pl_directory_kind_t pl_rules_directory_kind(const pl_rules_t *rules, const char *id);
+
+/*
+ * pl_rules_person_roles: the role ids person `i` holds (borrowed from the
+ * snapshot), in the order the directory lists them for the person, as a
+ * new JSON array of strings (caller decrefs); an empty array for an index
+ * out of range; NULL when out of memory.
+ */
+json_t *pl_rules_person_roles(const pl_rules_t *rules, size_t i);
 
 #endif

@@ -92,3 +92,21 @@ pl_directory_kind_t pl_rules_directory_kind(const pl_rules_t *rules, const char 
     }
     return PL_DIRECTORY_NONE;
 }
+
+json_t *pl_rules_person_roles(const pl_rules_t *rules, size_t i)
+{
+    json_t *out = json_array();
+    if (!out || !rules || i >= rules->people_count) {
+        return out;
+    }
+    const pl__person_t *p = &rules->people[i];
+    for (size_t r = 0; r < p->roles_count; r++) {
+        uint32_t index = p->roles[r];
+        if (index < rules->roles_count &&
+            json_array_append_new(out, json_string(rules->roles[index].id)) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}

@@ -1,5 +1,7 @@
 #include "daemon/broker.h"
 
+#include "daemon/broker_internal.h"
+
 #include "common/pl_json.h"
 #include "common/pl_log.h"
 #include "common/pl_time.h"
@@ -21,48 +23,16 @@
 #define S_HARD_LIMIT_FACTOR 16
 #define S_HWM 100000
 
-struct pl_broker {
-    uv_loop_t *loop;
-    void *router;
-    void *pub;
-    pl_zsock_t *zsock;
-    pl_pipeline_t *pipeline;
-    pl_store_t *store;
-    pl_escalator_t *escalator;
-    pl_broker_reload_fn reload;
-    void *reload_arg;
-    const pl_config_t *cfg;
-    pl_usec_t started;
-    size_t outstanding;
-    int draining;
-    void (*drained_cb)(void *);
-    void *drained_arg;
-    void (*closed_cb)(void *);
-    void *closed_arg;
-};
 
-/*
- * One request awaiting its reply: the routing envelope copied from the
- * request (identity frames, then the empty delimiter if the peer sent one)
- * and the request's "id".
- */
-typedef struct s_call {
-    pl_broker_t *broker;
-    json_t *id;
-    char *kind;
-    char *channel;
-    size_t frame_count;
-    int delimiter;
-    size_t sizes[PL_ZSOCK_MAX_PARTS];
-    char *frames; /* the envelope frames back to back */
-} s_call_t;
+
+
 
 /* ---- replies ------------------------------------------------------------ */
 
-static s_call_t *s_call_new(pl_broker_t *broker, zmq_msg_t *parts, size_t env_count,
+static pl__call_t *s_call_new(pl_broker_t *broker, zmq_msg_t *parts, size_t env_count,
                             int delimiter)
 {
-    s_call_t *call = calloc(1, sizeof *call);
+    pl__call_t *call = calloc(1, sizeof *call);
     if (!call) {
         return NULL;
     }
@@ -90,7 +60,7 @@ static s_call_t *s_call_new(pl_broker_t *broker, zmq_msg_t *parts, size_t env_co
 
 static void s_maybe_drained(pl_broker_t *broker);
 
-static void s_call_free(s_call_t *call)
+void pl__call_free(pl__call_t *call)
 {
     pl_broker_t *broker = call->broker;
     json_decref(call->id);
@@ -104,7 +74,7 @@ static void s_call_free(s_call_t *call)
 
 /* Sends `body` behind the call's envelope. A peer that is gone or too slow
  * loses its reply (ROUTER drops it); that is its retry's business. */
-static void s_send_raw(s_call_t *call, const char *body, size_t len)
+void pl__send_raw(pl__call_t *call, const char *body, size_t len)
 {
     void *router = call->broker->router;
     size_t off = 0;
@@ -125,12 +95,12 @@ static void s_send_raw(s_call_t *call, const char *body, size_t len)
 }
 
 /* Sends `reply` (consumed: takes ownership and nulls it) with the call's id. */
-static void s_reply(s_call_t *call, json_t **reply)
+void pl__reply(pl__call_t *call, json_t **reply)
 {
     if (!*reply) {
         static const char oom[] =
             "{\"ok\":false,\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
-        s_send_raw(call, oom, sizeof oom - 1);
+        pl__send_raw(call, oom, sizeof oom - 1);
         return;
     }
     if (call->id) {
@@ -140,12 +110,12 @@ static void s_reply(s_call_t *call, json_t **reply)
     json_decref(*reply);
     *reply = NULL;
     if (text) {
-        s_send_raw(call, text, strlen(text));
+        pl__send_raw(call, text, strlen(text));
         free(text);
     }
 }
 
-static void s_reply_error(s_call_t *call, const char *code, const char *field,
+void pl__reply_error(pl__call_t *call, const char *code, const char *field,
                           const char *message)
 {
     json_t *error = json_pack("{s:s, s:s}", "code", code, "message", message);
@@ -153,7 +123,7 @@ static void s_reply_error(s_call_t *call, const char *code, const char *field,
         json_object_set_new(error, "field", json_string(field));
     }
     json_t *reply = error ? json_pack("{s:b, s:o}", "ok", 0, "error", error) : NULL;
-    s_reply(call, &reply);
+    pl__reply(call, &reply);
 }
 
 /* ---- operations ----------------------------------------------------------- */
@@ -161,11 +131,11 @@ static void s_reply_error(s_call_t *call, const char *code, const char *field,
 static void s_on_submitted(void *ctx, int status, const char *case_no, int duplicate,
                            int64_t next_fire, const char *message)
 {
-    s_call_t *call = ctx;
+    pl__call_t *call = ctx;
     if (status == 0) {
         json_t *reply =
             json_pack("{s:b, s:s, s:b}", "ok", 1, "case_no", case_no, "duplicate", duplicate);
-        s_reply(call, &reply);
+        pl__reply(call, &reply);
         if (!duplicate && call->broker->escalator) {
             /* case.created and any later notification leave via the outbox. */
             pl_escalator_schedule(call->broker->escalator, next_fire);
@@ -173,19 +143,19 @@ static void s_on_submitted(void *ctx, int status, const char *case_no, int dupli
         }
         pl_log(PL_LOG_DEBUG, "broker", "case registered case_no=%s", case_no);
     } else if (status == PL_EAGAIN) {
-        s_reply_error(call, "unavailable", NULL,
+        pl__reply_error(call, "unavailable", NULL,
                       "plaintd is shutting down and the outcome is unknown; retry with the "
                       "same event_id");
     } else {
         char msg[400];
         snprintf(msg, sizeof msg, "the database refused the event: %s",
                  message ? message : "unknown error");
-        s_reply_error(call, "internal", NULL, msg);
+        pl__reply_error(call, "internal", NULL, msg);
     }
-    s_call_free(call);
+    pl__call_free(call);
 }
 
-static int s_check_keys(json_t *root, const char *const *allowed, pl_err_t *err)
+int pl__check_keys(json_t *root, const char *const *allowed, pl_err_t *err)
 {
     const char *key;
     json_t *value;
@@ -207,11 +177,11 @@ static int s_check_keys(json_t *root, const char *const *allowed, pl_err_t *err)
  * marks a dry run, which may omit event_id. Returns 0 when the call was
  * handed on, or an error to refuse it with.
  */
-static int s_start_work(pl_broker_t *broker, s_call_t *call, json_t *root, int explain,
+static int s_start_work(pl_broker_t *broker, pl__call_t *call, json_t *root, int explain,
                         pl_err_t *err)
 {
     static const char *const keys[] = {"op", "id", "event", NULL};
-    int rc = s_check_keys(root, keys, err);
+    int rc = pl__check_keys(root, keys, err);
     if (rc) {
         return rc;
     }
@@ -251,12 +221,12 @@ static int s_start_work(pl_broker_t *broker, s_call_t *call, json_t *root, int e
     return 0;
 }
 
-static int s_op_submit(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t *err)
+static int s_op_submit(pl_broker_t *broker, pl__call_t *call, json_t *root, pl_err_t *err)
 {
     return s_start_work(broker, call, root, 0, err);
 }
 
-static int s_op_explain(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t *err)
+static int s_op_explain(pl_broker_t *broker, pl__call_t *call, json_t *root, pl_err_t *err)
 {
     return s_start_work(broker, call, root, 1, err);
 }
@@ -265,10 +235,10 @@ static int s_op_explain(pl_broker_t *broker, s_call_t *call, json_t *root, pl_er
 static void s_on_work_done(pl_work_t *work, void *arg)
 {
     pl_broker_t *broker = arg;
-    s_call_t *call = work->ctx;
+    pl__call_t *call = work->ctx;
     if (work->status) {
-        s_reply_error(call, "internal", NULL, "could not classify the event: out of memory");
-        s_call_free(call);
+        pl__reply_error(call, "internal", NULL, "could not classify the event: out of memory");
+        pl__call_free(call);
         pl_work_destroy(&work);
         return;
     }
@@ -279,8 +249,8 @@ static void s_on_work_done(pl_work_t *work, void *arg)
             json_object_set_new(decision, "stored", json_false());
         }
         json_t *reply = decision ? json_pack("{s:b, s:o}", "ok", 1, "explain", decision) : NULL;
-        s_reply(call, &reply);
-        s_call_free(call);
+        pl__reply(call, &reply);
+        pl__call_free(call);
         pl_work_destroy(&work);
         return;
     }
@@ -293,23 +263,23 @@ static void s_on_work_done(pl_work_t *work, void *arg)
     if (!text || !decision_text) {
         free(text);
         free(decision_text);
-        s_reply_error(call, "internal", NULL, "out of memory");
-        s_call_free(call);
+        pl__reply_error(call, "internal", NULL, "out of memory");
+        pl__call_free(call);
         return;
     }
     int rc = pl_store_submit(broker->store, &text, &decision_text, s_on_submitted, call);
     if (rc) {
-        s_reply_error(call, rc == PL_EAGAIN ? "unavailable" : "internal", NULL,
+        pl__reply_error(call, rc == PL_EAGAIN ? "unavailable" : "internal", NULL,
                       rc == PL_EAGAIN ? "too many requests wait for the database; retry later"
                                       : "out of memory");
-        s_call_free(call);
+        pl__call_free(call);
     }
 }
 
-static int s_op_reload(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t *err)
+static int s_op_reload(pl_broker_t *broker, pl__call_t *call, json_t *root, pl_err_t *err)
 {
     static const char *const keys[] = {"op", "id", NULL};
-    int rc = s_check_keys(root, keys, err);
+    int rc = pl__check_keys(root, keys, err);
     if (rc) {
         return rc;
     }
@@ -338,14 +308,14 @@ static int s_op_reload(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err
                               : NULL;
     }
     pl_errlist_free(&errs);
-    s_reply(call, &reply);
-    s_call_free(call);
+    pl__reply(call, &reply);
+    pl__call_free(call);
     return 0;
 }
 
 static void s_on_case_read(void *ctx, int status, const char *json, const char *message)
 {
-    s_call_t *call = ctx;
+    pl__call_t *call = ctx;
     if (status == 0) {
         /* Splice the database's JSON in, instead of parsing it again. */
         char *id = call->id ? json_dumps(call->id, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
@@ -354,24 +324,24 @@ static void s_on_case_read(void *ctx, int status, const char *json, const char *
         if (body) {
             int n = id ? snprintf(body, len, "{\"ok\":true,\"id\":%s,\"case\":%s}", id, json)
                        : snprintf(body, len, "{\"ok\":true,\"case\":%s}", json);
-            s_send_raw(call, body, (size_t)n);
+            pl__send_raw(call, body, (size_t)n);
         }
         free(body);
         free(id);
     } else if (status == PL_ENOENT) {
-        s_reply_error(call, "not_found", "case_no", "no case with that number");
+        pl__reply_error(call, "not_found", "case_no", "no case with that number");
     } else if (status == PL_EAGAIN) {
-        s_reply_error(call, "unavailable", NULL, "plaintd is shutting down; retry later");
+        pl__reply_error(call, "unavailable", NULL, "plaintd is shutting down; retry later");
     } else {
-        s_reply_error(call, "internal", NULL, message ? message : "database error");
+        pl__reply_error(call, "internal", NULL, message ? message : "database error");
     }
-    s_call_free(call);
+    pl__call_free(call);
 }
 
-static int s_op_get(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t *err)
+static int s_op_get(pl_broker_t *broker, pl__call_t *call, json_t *root, pl_err_t *err)
 {
     static const char *const keys[] = {"op", "id", "case_no", NULL};
-    int rc = s_check_keys(root, keys, err);
+    int rc = pl__check_keys(root, keys, err);
     if (rc) {
         return rc;
     }
@@ -400,300 +370,7 @@ static int s_op_get(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t 
 }
 
 
-/* ---- case operations (issue 4): meet deadlines -------------------------- */
-
-static void s_on_case_op(void *ctx, int status, const pl_store_rows_t *rows, const char *message)
-{
-    s_call_t *call = ctx;
-    const char *text = status == 0 && rows->count == 1 ? rows->cells[0] : NULL;
-    if (status == PL_EAGAIN) {
-        s_reply_error(call, "unavailable", NULL,
-                      "plaintd is shutting down and the outcome is unknown; retry");
-    } else if (status != 0) {
-        s_reply_error(call, "internal", NULL, message ? message : "database error");
-    } else if (!text) {
-        s_reply_error(call, "not_found", "case_no", "no case with that number");
-    } else {
-        json_error_t jerr;
-        json_t *result = json_loads(text, 0, &jerr);
-        if (result && json_is_true(json_object_get(result, "refused"))) {
-            char msg[200];
-            const char *no = json_string_value(json_object_get(result, "case_no"));
-            json_t *paused = json_object_get(result, "paused");
-            if (json_is_true(paused)) {
-                snprintf(msg, sizeof msg, "case %s is already paused (since %s); resume it first",
-                         no, json_string_value(json_object_get(result, "paused_at")));
-            } else if (json_is_false(paused)) {
-                snprintf(msg, sizeof msg, "case %s is not paused", no);
-            } else {
-                snprintf(msg, sizeof msg, "case %s is closed; it takes no more operations", no);
-            }
-            json_decref(result);
-            s_reply_error(call, "invalid_state", "case_no", msg);
-        } else if (result) {
-            const char *next = json_string_value(json_object_get(result, "next_fire_at"));
-            pl_usec_t at = 0;
-            if (next && pl_time_parse_rfc3339(next, &at) == 0 && call->broker->escalator) {
-                pl_escalator_schedule(call->broker->escalator, at);
-            }
-            json_object_del(result, "next_fire_at");
-            json_object_set_new(result, "ok", json_true());
-            s_reply(call, &result);
-        } else {
-            s_reply_error(call, "internal", NULL, "unreadable answer from the database");
-        }
-    }
-    s_call_free(call);
-}
-
-/* Reads an optional string member; refuses a wrong type or size. */
-static int s_opt_string(json_t *root, const char *key, size_t max, const char **out,
-                        pl_err_t *err)
-{
-    json_t *v = json_object_get(root, key);
-    *out = NULL;
-    if (!v) {
-        return 0;
-    }
-    if (!json_is_string(v)) {
-        return pl_err_set(err, PL_EINVAL, "wrong_type", key, "%s must be a string, not %s", key,
-                          pl_json_type_phrase(v));
-    }
-    if (json_string_length(v) == 0 || json_string_length(v) > max) {
-        return pl_err_set(err, PL_EINVAL, "invalid_value", key,
-                          "%s must be 1 to %zu bytes long", key, max);
-    }
-    *out = json_string_value(v);
-    return 0;
-}
-
-/* Queues pl_case_op(case_no, op, actor, detail); detail is consumed. */
-static int s_exec_case_op(pl_broker_t *broker, s_call_t *call, const char *case_no,
-                          const char *op, const char *by, json_t *detail, pl_err_t *err)
-{
-    char *detail_text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-    json_decref(detail);
-    char actor[160];
-    snprintf(actor, sizeof actor, "%s", by ? by : "plaint");
-    const char *params[] = {case_no, op, actor, detail_text};
-    int rc = detail_text
-                 ? pl_store_exec(broker->store, "pl_case_op", 4, params, 1, s_on_case_op, call)
-                 : PL_ENOMEM;
-    free(detail_text);
-    if (rc == PL_EAGAIN) {
-        return pl_err_set(err, rc, "unavailable", NULL,
-                          "too many requests wait for the database; retry later");
-    }
-    if (rc) {
-        return pl_err_set(err, rc, "internal", NULL, "out of memory");
-    }
-    return 0;
-}
-
-/* resume, second half: the paused deadlines are read; their new due
- * instants are computed in their calendars and the case is resumed. */
-typedef struct {
-    s_call_t *call;
-    char *case_no;
-    char *by;
-} s_resume_t;
-
-static void s_on_paused(void *ctx, int status, const pl_store_rows_t *rows, const char *message)
-{
-    s_resume_t *rs = ctx;
-    s_call_t *call = rs->call;
-    pl_broker_t *broker = call->broker;
-    if (status != 0) {
-        s_reply_error(call, status == PL_EAGAIN ? "unavailable" : "internal", NULL,
-                      message ? message : "database error");
-        s_call_free(call);
-    } else {
-        /* The pause ends now; each clock adds the time it counts. */
-        const pl_calendars_t *cals = pl_rules_calendars(broker->cfg->rules);
-        pl_usec_t now = pl_now();
-        json_t *due = json_object();
-        for (size_t r = 0; due && r < rows->count; r++) {
-            char **row = &rows->cells[r * rows->columns];
-            if (!row[0] || !row[3] || !row[4]) {
-                continue;
-            }
-            pl_duration_kind_t clock = PL_DURATION_REAL;
-            if (row[1] && strcmp(row[1], "business") == 0) {
-                clock = PL_DURATION_BUSINESS;
-            } else if (row[1] && strcmp(row[1], "working_days") == 0) {
-                clock = PL_DURATION_WORKING_DAYS;
-            }
-            const pl_calendar_t *cal = pl_calendars_get(cals, row[2]);
-            pl_usec_t at = pl_deadline_extend(cal, cal ? clock : PL_DURATION_REAL,
-                                              strtoll(row[3], NULL, 10),
-                                              strtoll(row[4], NULL, 10), now);
-            if (at != PL_CALENDAR_NEVER) {
-                json_object_set_new(due, row[0], json_integer(at));
-            }
-        }
-        json_t *detail = due ? json_pack("{s:o}", "due", due) : NULL;
-        pl_err_t err;
-        pl_err_clear(&err);
-        if (s_exec_case_op(broker, call, rs->case_no, "resume", rs->by, detail, &err) != 0) {
-            s_reply_error(call, err.reason ? err.reason : "internal", NULL, err.message);
-            s_call_free(call);
-        }
-    }
-    free(rs->case_no);
-    free(rs->by);
-    free(rs);
-}
-
-/*
- * note, visit, reply, report, close, pause, resume: {"op", "case_no",
- * "by"?, ...}. Each writes a history row and meets the deadlines whose
- * met_by names it; pause and resume stop and restart the clocks of the
- * pausable deadlines.
- */
-static int s_op_case(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t *err)
-{
-    static const char *const keys[] = {"op", "id", "case_no", "by", "text", "finding",
-                                       "responsibility", "reason", NULL};
-    int rc = s_check_keys(root, keys, err);
-    const char *op = json_string_value(json_object_get(root, "op"));
-    const char *case_no, *by, *text, *finding, *resp, *reason;
-    if (rc == 0) {
-        rc = s_opt_string(root, "case_no", 64, &case_no, err);
-    }
-    if (rc == 0 && !case_no) {
-        rc = pl_err_set(err, PL_EINVAL, "missing_field", "case_no", "case_no is required");
-    }
-    if (rc == 0) {
-        rc = s_opt_string(root, "by", 128, &by, err);
-    }
-    if (rc == 0) {
-        rc = s_opt_string(root, "text", 16384, &text, err);
-    }
-    if (rc == 0) {
-        rc = s_opt_string(root, "finding", 16384, &finding, err);
-    }
-    if (rc == 0) {
-        rc = s_opt_string(root, "responsibility", 16, &resp, err);
-    }
-    if (rc == 0) {
-        rc = s_opt_string(root, "reason", 4096, &reason, err);
-    }
-    if (rc) {
-        return rc;
-    }
-    if (strcmp(op, "pause") == 0 && !reason) {
-        return pl_err_set(err, PL_EINVAL, "missing_field", "reason",
-                          "pause needs the reason (what the case waits for)");
-    }
-    if (strcmp(op, "resume") == 0) {
-        s_resume_t *rs = calloc(1, sizeof *rs);
-        if (rs) {
-            rs->call = call;
-            rs->case_no = strdup(case_no);
-            rs->by = by ? strdup(by) : NULL;
-        }
-        const char *params[] = {case_no};
-        rc = rs && rs->case_no && (!by || rs->by)
-                 ? pl_store_exec(broker->store, "pl_paused_deadlines", 1, params, 0, s_on_paused,
-                                 rs)
-                 : PL_ENOMEM;
-        if (rc) {
-            if (rs) {
-                free(rs->case_no);
-                free(rs->by);
-                free(rs);
-            }
-            return pl_err_set(err, rc, rc == PL_EAGAIN ? "unavailable" : "internal", NULL,
-                              rc == PL_EAGAIN ? "too many requests wait for the database; "
-                                                "retry later"
-                                              : "out of memory");
-        }
-        return 0;
-    }
-    if ((strcmp(op, "note") == 0 || strcmp(op, "reply") == 0 || strcmp(op, "report") == 0) &&
-        !text) {
-        return pl_err_set(err, PL_EINVAL, "missing_field", "text", "%s needs text", op);
-    }
-    if (strcmp(op, "visit") == 0) {
-        if (!finding) {
-            return pl_err_set(err, PL_EINVAL, "missing_field", "finding",
-                              "visit needs the finding");
-        }
-        if (!resp || (strcmp(resp, "quality") != 0 && strcmp(resp, "misuse") != 0 &&
-                      strcmp(resp, "other") != 0)) {
-            return pl_err_set(err, PL_EINVAL, resp ? "invalid_value" : "missing_field",
-                              "responsibility",
-                              "visit needs responsibility: quality, misuse or other (R11, R16)");
-        }
-    }
-    json_t *detail = json_object();
-    if (text) {
-        json_object_set_new(detail, "text", json_string(text));
-    }
-    if (finding) {
-        json_object_set_new(detail, "finding", json_string(finding));
-    }
-    if (resp) {
-        json_object_set_new(detail, "responsibility", json_string(resp));
-    }
-    if (reason) {
-        json_object_set_new(detail, "reason", json_string(reason));
-    }
-    return s_exec_case_op(broker, call, case_no, op, by, detail, err);
-}
-
-static void s_on_overdue(void *ctx, int status, const pl_store_rows_t *rows, const char *message)
-{
-    s_call_t *call = ctx;
-    if (status == 0 && rows->count == 1 && rows->cells[0]) {
-        char *id = call->id ? json_dumps(call->id, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        size_t len = strlen(rows->cells[0]) + (id ? strlen(id) : 0) + 40;
-        char *body = malloc(len);
-        if (body) {
-            int n = id ? snprintf(body, len, "{\"ok\":true,\"id\":%s,\"overdue\":%s}", id,
-                                  rows->cells[0])
-                       : snprintf(body, len, "{\"ok\":true,\"overdue\":%s}", rows->cells[0]);
-            s_send_raw(call, body, (size_t)n);
-        }
-        free(body);
-        free(id);
-    } else {
-        s_reply_error(call, status == PL_EAGAIN ? "unavailable" : "internal", NULL,
-                      message ? message : "database error");
-    }
-    s_call_free(call);
-}
-
-static int s_op_overdue(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t *err)
-{
-    static const char *const keys[] = {"op", "id", "limit", NULL};
-    int rc = s_check_keys(root, keys, err);
-    if (rc) {
-        return rc;
-    }
-    json_t *limit = json_object_get(root, "limit");
-    json_int_t n = 100;
-    if (limit && (!json_is_integer(limit) || json_integer_value(limit) < 1 ||
-                  json_integer_value(limit) > 10000)) {
-        return pl_err_set(err, PL_EINVAL, json_is_integer(limit) ? "invalid_value" : "wrong_type",
-                          "limit", "limit must be an integer from 1 to 10000");
-    }
-    if (limit) {
-        n = json_integer_value(limit);
-    }
-    char text[24];
-    snprintf(text, sizeof text, "%lld", (long long)n);
-    const char *params[] = {text};
-    rc = pl_store_exec(broker->store, "pl_overdue", 1, params, 0, s_on_overdue, call);
-    if (rc) {
-        return pl_err_set(err, rc, rc == PL_EAGAIN ? "unavailable" : "internal", NULL,
-                          rc == PL_EAGAIN ? "too many requests wait; retry later"
-                                          : "out of memory");
-    }
-    return 0;
-}
-
-static int s_op_ping(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t *err)
+static int s_op_ping(pl_broker_t *broker, pl__call_t *call, json_t *root, pl_err_t *err)
 {
     (void)root;
     (void)err;
@@ -705,12 +382,12 @@ static int s_op_ping(pl_broker_t *broker, s_call_t *call, json_t *root, pl_err_t
                                            pl_pipeline_in_flight(broker->pipeline)),
                               "config_version", broker->cfg->version, "rules_version",
                               pl_rules_version(broker->cfg->rules));
-    s_reply(call, &reply);
-    s_call_free(call);
+    pl__reply(call, &reply);
+    pl__call_free(call);
     return 0;
 }
 
-typedef int (*s_op_fn)(pl_broker_t *, s_call_t *, json_t *, pl_err_t *);
+typedef int (*s_op_fn)(pl_broker_t *, pl__call_t *, json_t *, pl_err_t *);
 
 static const struct {
     const char *name;
@@ -721,20 +398,31 @@ static const struct {
     {"get", s_op_get},
     {"explain", s_op_explain},
     {"reload", s_op_reload},
-    {"note", s_op_case},
-    {"visit", s_op_case},
-    {"reply", s_op_case},
-    {"report", s_op_case},
-    {"close", s_op_case},
-    {"pause", s_op_case},
-    {"resume", s_op_case},
-    {"overdue", s_op_overdue},
+    {"overdue", pl__op_overdue},
+    {"list", pl__op_list},
+    {"confirm", pl__op_case},
+    {"assign", pl__op_case},
+    {"note", pl__op_case},
+    {"report", pl__op_case},
+    {"visit", pl__op_case},
+    {"analyse", pl__op_case},
+    {"propose", pl__op_case},
+    {"approve", pl__op_case},
+    {"reject", pl__op_case},
+    {"reply", pl__op_case},
+    {"followup", pl__op_case},
+    {"close", pl__op_case},
+    {"reopen", pl__op_case},
+    {"capa", pl__op_case},
+    {"remark", pl__op_case},
+    {"pause", pl__op_case},
+    {"resume", pl__op_case},
 };
 
 /* ---- receiving ------------------------------------------------------------- */
 
 /* Keeps a refused request for inspection, then answers it. */
-static void s_refuse(pl_broker_t *broker, s_call_t *call, zmq_msg_t *body, const pl_err_t *err)
+static void s_refuse(pl_broker_t *broker, pl__call_t *call, zmq_msg_t *body, const pl_err_t *err)
 {
     const char *raw = body ? zmq_msg_data(body) : "";
     size_t size = body ? zmq_msg_size(body) : 0;
@@ -756,8 +444,8 @@ static void s_refuse(pl_broker_t *broker, s_call_t *call, zmq_msg_t *body, const
     }
     pl_log(PL_LOG_INFO, "broker", "request refused code=%s field=%s", reason,
            err->field[0] ? err->field : "-");
-    s_reply_error(call, reason, err->field, err->message);
-    s_call_free(call);
+    pl__reply_error(call, reason, err->field, err->message);
+    pl__call_free(call);
 }
 
 static void s_on_message(pl_zsock_t *zs, zmq_msg_t *parts, size_t count, int truncated, void *arg)
@@ -777,7 +465,7 @@ static void s_on_message(pl_zsock_t *zs, zmq_msg_t *parts, size_t count, int tru
     }
     size_t env_count = delim ? delim : 1;
     size_t body_index = delim ? delim + 1 : 1;
-    s_call_t *call = s_call_new(broker, parts, env_count, delim != 0);
+    pl__call_t *call = s_call_new(broker, parts, env_count, delim != 0);
     if (!call) {
         pl_log(PL_LOG_ERROR, "broker", "out of memory; request dropped");
         return;
@@ -791,6 +479,11 @@ static void s_on_message(pl_zsock_t *zs, zmq_msg_t *parts, size_t count, int tru
         return;
     }
     zmq_msg_t *body = &parts[body_index];
+    /* An identity a ZAP handler authenticated (CURVE, PLAIN) names the actor. */
+    const char *user_id = zmq_msg_gets(body, "User-Id");
+    if (user_id) {
+        snprintf(call->user_id, sizeof call->user_id, "%s", user_id);
+    }
 
     pl_request_t req;
     int rc = pl_request_parse(zmq_msg_data(body), zmq_msg_size(body),
@@ -808,7 +501,7 @@ static void s_on_message(pl_zsock_t *zs, zmq_msg_t *parts, size_t count, int tru
         if (i == n) {
             pl_err_set(&err, PL_EINVAL, "unknown_op", "op",
                        "unknown op \"%.64s\"; expected ping, submit, get, explain, reload, "
-                       "note, visit, reply, report, close or overdue",
+                       "list, overdue or a case operation (docs/protocol.md)",
                        req.op);
         } else {
             rc = s_ops[i].fn(broker, call, req.root, &err);

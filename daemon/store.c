@@ -64,6 +64,9 @@ static const struct {
     /* Case operations (broker). */
     {"pl_case_op", "SELECT pl_case_op($1, $2, $3, $4::jsonb)::text", 4},
     {"pl_overdue", "SELECT pl_overdue($1::integer)::text", 1},
+    {"pl_case_list", "SELECT pl_case_list($1::jsonb, $2::integer, $3::integer)::text", 3},
+    {"pl_case_brief",
+     "SELECT kind, category, severity, responsibility FROM pl_case_brief($1)", 1},
     {"pl_paused_deadlines",
      "SELECT name, clock, calendar, due_us, paused_us FROM pl_paused_deadlines($1)", 1},
 };

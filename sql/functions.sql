@@ -288,7 +288,7 @@ END $$;
 -- holds the new due instant of each paused deadline, computed by the daemon
 -- in the deadline's calendar (pl_deadline_extend); one it lacks gets the
 -- paused real time added. Warnings move with the due instant. A case that
--- is (not) paused refuses pause (resume) with "paused": true (false).
+-- is (not) paused refuses pause (resume).
 CREATE OR REPLACE FUNCTION pl_case_pause(c cases, p_op text, p_actor text, p_detail jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -297,10 +297,13 @@ DECLARE
     v_list  jsonb := '[]';
     v_due   timestamptz;
 BEGIN
-    IF (p_op = 'pause') = (c.paused_at IS NOT NULL) THEN
-        RETURN jsonb_build_object('case_no', c.case_no, 'status', c.status, 'refused', true,
-                                  'paused', c.paused_at IS NOT NULL,
-                                  'paused_at', pl_rfc3339(c.paused_at));
+    IF p_op = 'pause' AND c.paused_at IS NOT NULL THEN
+        RETURN pl_case_refusal(c, 'invalid_state', 'status',
+                   format('case %s is already paused (since %s); resume it first', c.case_no,
+                          pl_rfc3339(c.paused_at)));
+    ELSIF p_op = 'resume' AND c.paused_at IS NULL THEN
+        RETURN pl_case_refusal(c, 'invalid_state', 'status',
+                               format('case %s is not paused', c.case_no));
     END IF;
     IF p_op = 'pause' THEN
         FOR d IN SELECT * FROM deadlines
@@ -347,6 +350,14 @@ BEGIN
                           WHERE x.case_id = c.id));
 END $$;
 
+-- What the approval plan of a proposal depends on (daemon/case_ops.c).
+CREATE OR REPLACE FUNCTION pl_case_brief(p_case_no text)
+RETURNS TABLE (kind text, category text, severity text, responsibility text)
+LANGUAGE sql STABLE AS $$
+    SELECT c.kind, c.category, c.severity, c.responsibility FROM cases c
+     WHERE c.case_no = p_case_no
+$$;
+
 -- The paused deadlines of a case, for the daemon to compute their new due
 -- instants on resume: name, clock, calendar, due and paused_at in usec.
 CREATE OR REPLACE FUNCTION pl_paused_deadlines(p_case_no text)
@@ -360,41 +371,329 @@ LANGUAGE sql STABLE AS $$
      ORDER BY d.id
 $$;
 
+-- ---- the case lifecycle (issue 5; docs/lifecycle.md) ----------------------
+
+-- The operations allowed in a status, in a fixed order: the one definition
+-- of the transitions' sources (pl_case_op gives their targets).
+CREATE OR REPLACE FUNCTION pl_case_allowed(p_status text) RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+    WITH s(open) AS (
+        SELECT ARRAY['registered', 'confirmed', 'assigned', 'investigating',
+                     'resolution_proposed', 'approved', 'replied', 'followup']
+    )
+    SELECT coalesce(array_agg(t.op ORDER BY t.ord), '{}')
+      FROM s, LATERAL (VALUES
+           (1,  'confirm',  ARRAY['registered']),
+           (2,  'assign',   ARRAY['confirmed', 'assigned', 'investigating']),
+           (3,  'note',     s.open),
+           (4,  'report',   s.open),
+           (5,  'visit',    ARRAY['assigned', 'investigating']),
+           (6,  'analyse',  ARRAY['assigned', 'investigating']),
+           (7,  'propose',  ARRAY['investigating']),
+           (8,  'approve',  ARRAY['resolution_proposed']),
+           (9,  'reject',   ARRAY['resolution_proposed']),
+           (10, 'reply',    ARRAY['approved']),
+           (11, 'followup', ARRAY['replied']),
+           (12, 'close',    s.open),
+           (13, 'reopen',   ARRAY['closed']),
+           (14, 'capa',     s.open[2:] || ARRAY['closed']),
+           (15, 'remark',   s.open || ARRAY['closed']),
+           (16, 'pause',    s.open),
+           (17, 'resume',   s.open)) AS t(ord, op, states)
+     WHERE p_status = ANY (t.states)
+$$;
+
+-- A refusal: {"refused": true, "code", "field", "message", "status", "allowed"}.
+CREATE OR REPLACE FUNCTION pl_case_refusal(c cases, p_code text, p_field text, p_message text)
+RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_build_object('case_no', c.case_no, 'refused', true, 'code', p_code,
+                              'field', p_field, 'message', p_message, 'status', c.status,
+                              'allowed', to_jsonb(pl_case_allowed(c.status)))
+$$;
+
+-- Moves one person's open-case count (assignee_load) by p_delta.
+CREATE OR REPLACE FUNCTION pl_load_move(p_person text, p_delta integer)
+RETURNS void LANGUAGE sql AS $$
+    INSERT INTO assignee_load AS l (person, open_cases)
+    SELECT p_person, greatest(p_delta, 0) WHERE p_person IS NOT NULL
+    ON CONFLICT (person) DO UPDATE SET open_cases = greatest(l.open_cases + p_delta, 0)
+$$;
+
+-- Runs one operation on a case (docs/lifecycle.md, docs/protocol.md): locks
+-- the case, checks the transition, changes the case, writes the history
+-- row, meets, re-arms or cancels deadlines; all in the caller's
+-- transaction. p_detail holds the request's fields and what the daemon
+-- adds from the configuration: "actor_roles" (approve, reject),
+-- "plan" and "plan_for" (propose: the approval plan, pl_lifecycle_plan,
+-- and the responsibility it was made for),
+-- "escalate" (followup: {"role", "people": [{"id", "region"}]}).
+-- Returns the outcome, a refusal (pl_case_refusal), or NULL when there is
+-- no such case.
 CREATE OR REPLACE FUNCTION pl_case_op(p_case_no text, p_op text, p_actor text, p_detail jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     c        cases;
     d        deadlines;
+    a        approvals;
     v_now    timestamptz := now();
+    v_new    text;
+    v_detail jsonb := coalesce(p_detail, '{}');
+    v_extra  jsonb := '{}';
     v_met    jsonb := '[]';
     v_rearm  jsonb := '[]';
     v_cancel jsonb := '[]';
+    v_rule   jsonb;
+    v_level  jsonb;
+    v_n      integer;
+    v_person text;
 BEGIN
     SELECT * INTO c FROM cases WHERE case_no = p_case_no FOR UPDATE;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    IF c.status = 'closed' THEN
-        RETURN jsonb_build_object('case_no', c.case_no, 'status', c.status, 'refused', true);
+    IF NOT (p_op = ANY (pl_case_allowed(c.status))) THEN
+        RETURN pl_case_refusal(c, 'invalid_state', 'status',
+                   format('case %s is %s; %s is not allowed now (allowed: %s)', c.case_no,
+                          c.status, p_op, array_to_string(pl_case_allowed(c.status), ', ')));
     END IF;
     IF p_op IN ('pause', 'resume') THEN
-        RETURN pl_case_pause(c, p_op, p_actor, p_detail);
+        RETURN pl_case_pause(c, p_op, p_actor, v_detail);
     END IF;
+    v_new := c.status;
+
+    CASE p_op
+    WHEN 'confirm' THEN
+        v_new := CASE WHEN c.assignee IS NOT NULL THEN 'assigned' ELSE 'confirmed' END;
+
+    WHEN 'assign' THEN
+        IF c.assignee IS DISTINCT FROM v_detail->>'assignee' THEN
+            PERFORM pl_load_move(c.assignee, -1);
+            PERFORM pl_load_move(v_detail->>'assignee', 1);
+        END IF;
+        UPDATE cases SET assignee = v_detail->>'assignee',
+                         department = coalesce(v_detail->>'department', department)
+         WHERE id = c.id;
+        IF c.status IN ('confirmed', 'assigned') THEN
+            v_new := 'assigned';
+        END IF;
+        v_extra := jsonb_build_object('assignee', v_detail->'assignee',
+                                      'department', coalesce(v_detail->>'department', c.department));
+
+    WHEN 'visit' THEN
+        UPDATE cases SET responsibility = v_detail->>'responsibility' WHERE id = c.id;
+        c.responsibility := v_detail->>'responsibility';
+        v_new := 'investigating';
+
+    WHEN 'analyse' THEN
+        UPDATE cases SET cause = v_detail->>'cause',
+                         responsibility = v_detail->>'responsibility'
+         WHERE id = c.id;
+        v_new := 'investigating';
+
+    WHEN 'propose' THEN
+        IF c.responsibility IS NULL THEN
+            RETURN pl_case_refusal(c, 'invalid_state', 'responsibility',
+                       format('case %s has no responsibility yet: record a visit or an analysis '
+                              'first (quality, misuse or other; R11, R16)', c.case_no));
+        END IF;
+        -- The plan (pl_lifecycle_plan) was made for the responsibility the
+        -- daemon read a moment ago; an analysis in between changes it.
+        IF v_detail->>'plan_for' IS DISTINCT FROM c.responsibility THEN
+            RETURN pl_case_refusal(c, 'conflict', 'responsibility',
+                       format('the responsibility of case %s changed while the proposal was '
+                              'being prepared; propose again', c.case_no));
+        END IF;
+        v_rule := v_detail->'plan';
+        UPDATE approvals SET status = 'superseded'
+         WHERE case_id = c.id AND status = 'pending';
+        SELECT coalesce(max(proposal), 0) + 1 INTO v_n FROM approvals WHERE case_id = c.id;
+        INSERT INTO approvals (case_id, round, proposal, level, roles, rule)
+        SELECT c.id, c.round, v_n, l.i,
+               ARRAY(SELECT jsonb_array_elements_text(l.roles)), v_rule->>'rule'
+          FROM jsonb_array_elements(coalesce(v_rule->'levels', '[]')) WITH ORDINALITY AS l(roles, i);
+        UPDATE cases SET proposed_result = v_detail->>'result' WHERE id = c.id;
+        v_extra := jsonb_build_object('rule', v_rule->'rule', 'approvals',
+                       coalesce((SELECT jsonb_agg(jsonb_build_object('level', l.i, 'roles', l.roles)
+                                                  ORDER BY l.i)
+                                   FROM jsonb_array_elements(coalesce(v_rule->'levels', '[]'))
+                                        WITH ORDINALITY AS l(roles, i)), '[]'));
+        IF jsonb_array_length(coalesce(v_rule->'levels', '[]')) = 0 THEN
+            v_new := 'approved';
+        ELSE
+            v_new := 'resolution_proposed';
+            IF v_rule->'due_at' IS NOT NULL AND jsonb_typeof(v_rule->'due_at') = 'number' THEN
+                -- The approval's own deadline; a new proposal starts it again.
+                INSERT INTO deadlines (case_id, name, label, calendar, clock, due_at, met_by,
+                                       chain, rules_version, next_fire_at)
+                VALUES (c.id, 'approval', '审批', v_rule->>'calendar',
+                        coalesce(v_rule->>'clock', 'real'),
+                        to_timestamp((v_rule->>'due_at')::double precision / 1000000),
+                        ARRAY['approve'],
+                        CASE WHEN jsonb_array_length(coalesce(v_rule->'escalate', '[]')) > 0
+                             THEN jsonb_build_array(jsonb_build_object('level', 1,
+                                                        'to', v_rule->'escalate'))
+                             ELSE '[]'::jsonb END,
+                        c.rules_version,
+                        to_timestamp((v_rule->>'due_at')::double precision / 1000000))
+                ON CONFLICT (case_id, name) DO UPDATE
+                   SET due_at = excluded.due_at, status = 'pending', level = 0, level_at = NULL,
+                       warned = 0, met_at = NULL, chain = excluded.chain,
+                       next_fire_at = excluded.next_fire_at;
+            END IF;
+        END IF;
+
+    WHEN 'approve', 'reject' THEN
+        SELECT * INTO a FROM approvals
+         WHERE case_id = c.id AND status = 'pending'
+         ORDER BY proposal DESC, level LIMIT 1 FOR UPDATE;
+        IF NOT FOUND THEN
+            RETURN pl_case_refusal(c, 'invalid_state', 'status',
+                       format('case %s has no approval pending', c.case_no));
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(v_detail->'actor_roles', '[]')) r
+                        WHERE r = ANY (a.roles)) THEN
+            RETURN pl_case_refusal(c, 'forbidden', 'by',
+                       format('level %s of the approval of case %s needs one of: %s; %s holds none',
+                              a.level, c.case_no, array_to_string(a.roles, ', '), p_actor));
+        END IF;
+        IF p_op = 'approve' THEN
+            UPDATE approvals SET status = 'approved', decided_by = p_actor, decided_at = v_now,
+                                 reason = v_detail->>'reason'
+             WHERE id = a.id;
+            SELECT jsonb_build_object('level', x.level, 'roles', to_jsonb(x.roles)) INTO v_level
+              FROM approvals x
+             WHERE x.case_id = c.id AND x.proposal = a.proposal AND x.status = 'pending'
+             ORDER BY x.level LIMIT 1;
+            v_extra := jsonb_build_object('level', a.level, 'next', v_level);
+            IF v_level IS NULL THEN
+                v_new := 'approved';
+            END IF;
+        ELSE
+            UPDATE approvals SET status = 'rejected', decided_by = p_actor, decided_at = v_now,
+                                 reason = v_detail->>'reason'
+             WHERE id = a.id;
+            UPDATE approvals SET status = 'superseded'
+             WHERE case_id = c.id AND proposal = a.proposal AND status = 'pending';
+            v_extra := jsonb_build_object('level', a.level);
+            v_new := 'investigating';
+        END IF;
+
+    WHEN 'reply' THEN
+        UPDATE cases SET handling_result = v_detail->>'text' WHERE id = c.id;
+        v_new := 'replied';
+
+    WHEN 'followup' THEN
+        INSERT INTO followups (case_id, round, at, by, method, satisfied, opinion)
+        VALUES (c.id, c.round, coalesce((v_detail->>'at')::timestamptz, v_now), p_actor,
+                v_detail->>'method', (v_detail->>'satisfied')::boolean, v_detail->>'opinion');
+        UPDATE cases SET followup_method = v_detail->>'method',
+                         followup_at = coalesce((v_detail->>'at')::timestamptz, v_now),
+                         followup_by = p_actor, customer_opinion = v_detail->>'opinion'
+         WHERE id = c.id;
+        IF (v_detail->>'satisfied')::boolean THEN
+            v_new := 'followup';
+            v_extra := jsonb_build_object('round', c.round, 'escalated', c.escalated,
+                                          'assignee', c.assignee);
+        ELSE
+            -- R22: handled again; unsatisfied again: escalated.
+            v_new := 'assigned';
+            v_person := c.assignee;
+            IF c.round >= 2 THEN
+                SELECT p->>'id' INTO v_person
+                  FROM jsonb_array_elements(coalesce(v_detail->'escalate'->'people', '[]'))
+                       WITH ORDINALITY AS e(p, i)
+                 ORDER BY (p->>'region' IS NOT DISTINCT FROM c.region) DESC, e.i
+                 LIMIT 1;
+                v_person := coalesce(v_person, c.assignee);
+                IF v_person IS DISTINCT FROM c.assignee THEN
+                    PERFORM pl_load_move(c.assignee, -1);
+                    PERFORM pl_load_move(v_person, 1);
+                END IF;
+                UPDATE cases SET escalated = true, assignee = v_person WHERE id = c.id;
+                PERFORM pl_notify('case.escalated', c.id,
+                                  c.case_no || '/unsatisfied/' || (c.round + 1),
+                                  jsonb_strip_nulls(jsonb_build_object(
+                                      'case_no', c.case_no, 'kind', c.kind,
+                                      'category', c.category, 'severity', c.severity,
+                                      'department', c.department, 'region', c.region,
+                                      'assignee', v_person, 'label', '客户不满意',
+                                      'level', c.round + 1,
+                                      'to', jsonb_build_array(coalesce(
+                                          v_detail->'escalate'->>'role', v_person)))));
+                INSERT INTO case_history (case_id, actor, type, detail)
+                VALUES (c.id, 'lifecycle', 'escalated',
+                        jsonb_build_object('reason', 'unsatisfied twice (R22)',
+                                           'role', v_detail->'escalate'->'role',
+                                           'from', c.assignee, 'to', v_person,
+                                           'round', c.round + 1));
+            END IF;
+            UPDATE cases SET round = c.round + 1 WHERE id = c.id;
+            v_extra := jsonb_build_object('round', c.round + 1,
+                                          'escalated', c.escalated OR c.round >= 2,
+                                          'assignee', v_person);
+        END IF;
+
+    WHEN 'close' THEN
+        IF c.status <> 'followup' AND v_detail->>'reason' IS NULL THEN
+            RETURN pl_case_refusal(c, 'missing_field', 'reason',
+                       format('case %s is %s, not followup: closing it now needs a reason',
+                              c.case_no, c.status));
+        END IF;
+        UPDATE cases SET closed_at = v_now WHERE id = c.id;
+        PERFORM pl_load_move(c.assignee, -1);
+        v_new := 'closed';
+
+    WHEN 'reopen' THEN
+        UPDATE cases SET closed_at = NULL, round = c.round + 1 WHERE id = c.id;
+        PERFORM pl_load_move(c.assignee, 1);
+        v_new := 'assigned';
+        v_extra := jsonb_build_object('round', c.round + 1);
+
+    WHEN 'capa' THEN
+        IF v_detail ? 'verify' THEN
+            v_n := (v_detail->>'verify')::integer;
+            UPDATE capa SET status = 'verified', verified_by = p_actor, verified_at = v_now,
+                            result = v_detail->>'result',
+                            effective = (v_detail->>'effective')::boolean
+             WHERE case_id = c.id AND no = v_n AND status = 'open';
+            IF NOT FOUND THEN
+                IF EXISTS (SELECT 1 FROM capa WHERE case_id = c.id AND no = v_n) THEN
+                    RETURN pl_case_refusal(c, 'invalid_state', 'verify',
+                               format('capa %s of case %s is already verified', v_n, c.case_no));
+                END IF;
+                RETURN pl_case_refusal(c, 'not_found', 'verify',
+                           format('case %s has no capa %s', c.case_no, v_n));
+            END IF;
+        ELSE
+            SELECT coalesce(max(no), 0) + 1 INTO v_n FROM capa WHERE case_id = c.id;
+            INSERT INTO capa (case_id, no, kind, action, owner, due, created_by)
+            VALUES (c.id, v_n, v_detail->>'kind', v_detail->>'action', v_detail->>'owner',
+                    (v_detail->>'due')::date, p_actor);
+        END IF;
+        v_extra := jsonb_build_object('capa_no', v_n);
+
+    WHEN 'remark' THEN
+        UPDATE cases SET remarks = v_detail->>'text' WHERE id = c.id;
+
+    ELSE
+        NULL; -- note, report: the history row and the deadlines below
+    END CASE;
 
     INSERT INTO case_history (case_id, actor, type, detail)
-    VALUES (c.id, p_actor, p_op, coalesce(p_detail, '{}'));
-
-    IF p_op = 'visit' AND p_detail ? 'responsibility' THEN
-        UPDATE cases SET responsibility = p_detail->>'responsibility' WHERE id = c.id;
-    ELSIF p_op = 'reply' THEN
-        UPDATE cases SET handling_result = p_detail->>'text' WHERE id = c.id;
-    END IF;
+    VALUES (c.id, p_actor, p_op,
+            (v_detail - 'actor_roles' - 'plan' - 'plan_for' - 'escalate') || v_extra);
 
     FOR d IN SELECT * FROM deadlines
               WHERE case_id = c.id AND status IN ('pending', 'breached')
               ORDER BY id FOR UPDATE
     LOOP
-        IF p_op = ANY (d.met_by) AND d.every IS NOT NULL AND p_op <> 'close' THEN
+        IF v_new = 'closed' THEN
+            d.status := 'cancelled';
+            d.next_fire_at := NULL;
+            v_cancel := v_cancel || to_jsonb(d.name);
+        ELSIF NOT (p_op = ANY (d.met_by)) OR (p_op = 'approve' AND v_new <> 'approved') THEN
+            CONTINUE;
+        ELSIF d.every IS NOT NULL THEN
             -- Recurring: met now, due again one period later.
             d.status := 'pending';
             d.level := 0;
@@ -406,15 +705,10 @@ BEGIN
             d.met_at := v_now;
             v_rearm := v_rearm || jsonb_build_object('name', d.name,
                                                      'due_at', pl_rfc3339(d.due_at));
-        ELSIF p_op = ANY (d.met_by) THEN
+        ELSE
             d.status := 'met';
             d.met_at := v_now;
             v_met := v_met || to_jsonb(d.name);
-        ELSIF p_op = 'close' THEN
-            d.status := 'cancelled';
-            v_cancel := v_cancel || to_jsonb(d.name);
-        ELSE
-            CONTINUE;
         END IF;
         UPDATE deadlines
            SET status = d.status, level = d.level, level_at = d.level_at, warned = d.warned,
@@ -422,25 +716,32 @@ BEGIN
                next_fire_at = pl_deadline_next_fire(d)
          WHERE id = d.id;
     END LOOP;
+    -- A recurring deadline "until" a status ends when the case gets there.
+    FOR d IN SELECT * FROM deadlines
+              WHERE case_id = c.id AND status = 'pending' AND until_status IS NOT NULL
+                AND array_position(ARRAY['registered', 'confirmed', 'assigned', 'investigating',
+                                         'resolution_proposed', 'approved', 'replied',
+                                         'followup', 'closed'], until_status)
+                    <= array_position(ARRAY['registered', 'confirmed', 'assigned',
+                                            'investigating', 'resolution_proposed', 'approved',
+                                            'replied', 'followup', 'closed'], v_new)
+              ORDER BY id FOR UPDATE
+    LOOP
+        UPDATE deadlines SET status = 'cancelled', next_fire_at = NULL WHERE id = d.id;
+        v_cancel := v_cancel || to_jsonb(d.name);
+    END LOOP;
 
-    IF p_op = 'close' THEN
-        UPDATE cases SET status = 'closed', updated_at = v_now WHERE id = c.id;
-        UPDATE assignee_load SET open_cases = greatest(open_cases - 1, 0)
-         WHERE person = c.assignee;
-    ELSE
-        UPDATE cases SET updated_at = v_now WHERE id = c.id;
-    END IF;
+    UPDATE cases SET status = v_new, updated_at = v_now WHERE id = c.id;
     IF jsonb_array_length(v_met) + jsonb_array_length(v_rearm) + jsonb_array_length(v_cancel) > 0 THEN
         INSERT INTO case_history (case_id, actor, type, detail)
         VALUES (c.id, 'escalation', 'deadlines_updated',
                 jsonb_build_object('met', v_met, 'rearmed', v_rearm, 'cancelled', v_cancel));
     END IF;
     RETURN jsonb_build_object(
-        'case_no', c.case_no,
-        'status', CASE WHEN p_op = 'close' THEN 'closed' ELSE c.status END,
+        'case_no', c.case_no, 'status', v_new, 'previous', c.status,
         'met', v_met, 'rearmed', v_rearm, 'cancelled', v_cancel,
         'next_fire_at', (SELECT pl_rfc3339(min(x.next_fire_at)) FROM deadlines x
-                          WHERE x.case_id = c.id));
+                          WHERE x.case_id = c.id)) || v_extra;
 END $$;
 
 -- Deadlines past due (breached, or pending and late), oldest first.
@@ -479,6 +780,50 @@ LANGUAGE sql STABLE AS $$
                 'handling_result', c.handling_result,
                 'paused_at', pl_rfc3339(c.paused_at),
                 'paused_reason', c.paused_reason,
+                'cause', c.cause,
+                'proposed_result', c.proposed_result,
+                'round', c.round,
+                'escalated', c.escalated,
+                'remarks', c.remarks,
+                'closed_at', pl_rfc3339(c.closed_at),
+                'followup_method', c.followup_method,
+                'followup_at', pl_rfc3339(c.followup_at),
+                'followup_by', c.followup_by,
+                'customer_opinion', c.customer_opinion,
+                'allowed', to_jsonb(pl_case_allowed(c.status)),
+                'approvals', coalesce(
+                    (SELECT jsonb_agg(jsonb_build_object('round', a.round, 'proposal', a.proposal,
+                                                         'level', a.level,
+                                                         'roles', to_jsonb(a.roles),
+                                                         'status', a.status, 'rule', a.rule,
+                                                         'by', a.decided_by,
+                                                         'at', pl_rfc3339(a.decided_at),
+                                                         'reason', a.reason)
+                                      ORDER BY a.proposal, a.level)
+                       FROM approvals a WHERE a.case_id = c.id),
+                    '[]'::jsonb),
+                'followups', coalesce(
+                    (SELECT jsonb_agg(jsonb_build_object('round', f.round,
+                                                         'at', pl_rfc3339(f.at), 'by', f.by,
+                                                         'method', f.method,
+                                                         'satisfied', f.satisfied,
+                                                         'opinion', f.opinion)
+                                      ORDER BY f.id)
+                       FROM followups f WHERE f.case_id = c.id),
+                    '[]'::jsonb),
+                'capa', coalesce(
+                    (SELECT jsonb_agg(jsonb_build_object('no', x.no, 'kind', x.kind,
+                                                         'action', x.action, 'owner', x.owner,
+                                                         'due', x.due::text, 'status', x.status,
+                                                         'created_by', x.created_by,
+                                                         'created_at', pl_rfc3339(x.created_at),
+                                                         'verified_by', x.verified_by,
+                                                         'verified_at', pl_rfc3339(x.verified_at),
+                                                         'result', x.result,
+                                                         'effective', x.effective)
+                                      ORDER BY x.no)
+                       FROM capa x WHERE x.case_id = c.id),
+                    '[]'::jsonb),
                 'rules_version', c.rules_version,
                 'matched_rules', c.matched_rules,
                 'deadlines', coalesce(
@@ -587,3 +932,51 @@ BEGIN
          WHERE id = p_id AND status = 'pending';
     END IF;
 END $$;
+
+-- ---- queries (issue 5) -----------------------------------------------------
+
+-- Cases matching p_filter (docs/protocol.md, list): every member given must
+-- hold. status: an array of statuses; kind, category, department, assignee:
+-- equal; overdue: true for cases with a breached deadline or a pending one
+-- past due and not paused; received_from (inclusive) and received_to
+-- (exclusive): RFC 3339; text: a substring of the content, case-insensitive
+-- for ASCII. Newest received first. Returns {"total", "cases": [...]}.
+CREATE OR REPLACE FUNCTION pl_case_list(p_filter jsonb, p_limit integer, p_offset integer)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+    WITH f AS (
+        SELECT c.id, c.case_no, c.status, c.kind, c.category, c.severity, c.department,
+               c.assignee, c.received_at, c.content, c.round,
+               EXISTS (SELECT 1 FROM deadlines d
+                        WHERE d.case_id = c.id
+                          AND (d.status = 'breached'
+                               OR (d.status = 'pending' AND d.due_at < now()
+                                   AND d.paused_at IS NULL))) AS late
+          FROM cases c
+         WHERE (NOT (p_filter ? 'status') OR p_filter->'status' ? c.status)
+           AND (NOT (p_filter ? 'kind') OR c.kind = p_filter->>'kind')
+           AND (NOT (p_filter ? 'category') OR c.category = p_filter->>'category')
+           AND (NOT (p_filter ? 'department') OR c.department = p_filter->>'department')
+           AND (NOT (p_filter ? 'assignee') OR c.assignee = p_filter->>'assignee')
+           AND (NOT (p_filter ? 'received_from')
+                OR c.received_at >= (p_filter->>'received_from')::timestamptz)
+           AND (NOT (p_filter ? 'received_to')
+                OR c.received_at < (p_filter->>'received_to')::timestamptz)
+           AND (NOT (p_filter ? 'text')
+                OR strpos(lower(c.content), lower(p_filter->>'text')) > 0)
+    ), g AS (
+        SELECT * FROM f WHERE NOT coalesce((p_filter->>'overdue')::boolean, false) OR f.late
+    ), page AS (
+        SELECT * FROM g ORDER BY g.received_at DESC, g.case_no LIMIT p_limit OFFSET p_offset
+    )
+    SELECT jsonb_build_object(
+               'total', (SELECT count(*) FROM g),
+               'cases', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                                      'case_no', p.case_no, 'status', p.status, 'kind', p.kind,
+                                      'category', p.category, 'severity', p.severity,
+                                      'department', p.department, 'assignee', p.assignee,
+                                      'received_at', pl_rfc3339(p.received_at),
+                                      'summary', left(p.content, 40), 'overdue', p.late,
+                                      'round', p.round)
+                                    ORDER BY p.received_at DESC, p.case_no)
+                                    FROM page p), '[]'::jsonb))
+$$;

@@ -962,7 +962,7 @@ static void test_chain_walk(void)
                             "      - to: [l1]\n"
                             "      - {after: 2s, to: [l2]}\n"
                             "      - {after: 2s, to: [l3]}\n"
-                            "    met_by: reply\n");
+                            "    met_by: note\n");
     it_daemon_t d;
     memset(&d, 0, sizeof d);
     it_daemon_start(&d, db, config, NULL);
@@ -980,7 +980,8 @@ static void test_chain_walk(void)
     json_decref(ev);
     IT_CHECK_INT(s_sub_wait(sub, msgs, 5000, 1, "deadline.breached", closed_no, "halfway", 1), 1);
     IT_CHECK_INT(s_sub_wait(sub, msgs, 5000, 1, "deadline.breached", closed_no, "chain", 1), 1);
-    json_t *closed = s_call(&d, json_pack("{s:s, s:s}", "op", "close", "case_no", closed_no));
+    json_t *closed = s_call(&d, json_pack("{s:s, s:s, s:s}", "op", "close", "case_no", closed_no,
+                                          "reason", "客户撤回投诉"));
     s_check_ok(closed);
     IT_CHECK_STR(s_str(closed, "status"), "closed");
     S_CHECK_STRINGS(json_object_get(closed, "cancelled"), "chain", "halfway");
@@ -993,8 +994,8 @@ static void test_chain_walk(void)
         it_daemon_log_tail(&d, 20);
     }
     IT_CHECK_INT(n, 1);
-    json_t *reply = s_call(&d, json_pack("{s:s, s:s, s:s, s:s}", "op", "reply", "case_no", case_no,
-                                         "text", "已回复", "by", "ann"));
+    json_t *reply = s_call(&d, json_pack("{s:s, s:s, s:s, s:s}", "op", "note", "case_no", case_no,
+                                         "text", "已处理", "by", "ann"));
     s_check_ok(reply);
     S_CHECK_STRINGS(json_object_get(reply, "met"), "halfway");
     json_decref(reply);
@@ -1149,6 +1150,17 @@ static void test_operations(void)
     IT_CHECK(json_is_null(json_object_get(c, "handling_result")));
     json_decref(c);
 
+    /* The case is read back to the customer (confirm) and given to li_na;
+     * neither meets a deadline. */
+    json_t *reply = s_call(&d, json_pack("{s:s, s:s}", "op", "confirm", "case_no", case_no));
+    s_check_ok(reply);
+    IT_CHECK_INT(json_array_size(json_object_get(reply, "met")), 0);
+    json_decref(reply);
+    reply = s_call(&d, json_pack("{s:s, s:s, s:s}", "op", "assign", "case_no", case_no, "to",
+                                 "li_na"));
+    s_check_op(reply, case_no, "assigned");
+    json_decref(reply);
+
     /* visit: meets site_visit, sets the responsibility (plaint visit). */
     const char *visit[] = {"plaint",
                            "--endpoint",
@@ -1186,10 +1198,10 @@ static void test_operations(void)
     json_decref(c);
 
     /* note: re-arms progress_report 30 minutes from now: pending, level 0. */
-    json_t *reply = s_call(&d, json_pack("{s:s, s:s, s:s, s:s}", "op", "note", "case_no", case_no,
-                                         "text", "客户已约好明天上门", "by", "zhang_wei"));
+    reply = s_call(&d, json_pack("{s:s, s:s, s:s, s:s}", "op", "note", "case_no", case_no,
+                                 "text", "客户已约好明天上门", "by", "zhang_wei"));
     time_t noted = s_wall();
-    s_check_op(reply, case_no, "registered");
+    s_check_op(reply, case_no, "investigating");
     IT_CHECK_INT(json_array_size(json_object_get(reply, "met")), 0);
     json_t *rearmed = json_object_get(reply, "rearmed");
     IT_CHECK_INT(json_array_size(rearmed), 1);
@@ -1220,21 +1232,48 @@ static void test_operations(void)
     IT_CHECK_INT(json_array_size(json_object_get(reply, "overdue")), 0);
     json_decref(reply);
 
+    /* The resolution is proposed and approved level by level (the shipped
+     * approval matrix; each level by a person holding one of its roles). */
+    reply = s_call(&d, json_pack("{s:s, s:s, s:s}", "op", "propose", "case_no", case_no,
+                                 "result", "补发2台，更换3台"));
+    s_check_ok(reply);
+    json_t *levels = json_incref(json_object_get(reply, "approvals"));
+    json_decref(reply);
+    static const char *const approvers[][2] = {{"vp_marketing", "sun_li"},
+                                               {"general_manager", "zheng_guohua"},
+                                               {"management_rep", "wu_qiang"},
+                                               {"sales_manager", "liu_peng"}};
+    size_t li;
+    json_t *level;
+    json_array_foreach(levels, li, level) {
+        const char *by = NULL;
+        const char *role = json_string_value(json_array_get(json_object_get(level, "roles"), 0));
+        for (size_t k = 0; role && k < sizeof approvers / sizeof approvers[0]; k++) {
+            by = strcmp(approvers[k][0], role) == 0 ? approvers[k][1] : by;
+        }
+        IT_CHECK(by != NULL);
+        reply = s_call(&d, json_pack("{s:s, s:s, s:s}", "op", "approve", "case_no", case_no, "by",
+                                     by));
+        s_check_ok(reply);
+        json_decref(reply);
+    }
+    json_decref(levels);
+
     /* reply: meets reply; becomes the handling result. */
     reply = s_op(&d, "reply", case_no, "已为客户补发2台并更换3台");
-    s_check_op(reply, case_no, "registered");
+    s_check_op(reply, case_no, "replied");
     S_CHECK_STRINGS(json_object_get(reply, "met"), "reply");
     IT_CHECK_INT(json_array_size(json_object_get(reply, "rearmed")), 0);
     json_decref(reply);
 
     /* report: meets first_report. */
     reply = s_op(&d, "report", case_no, "已电话报告总经理");
-    s_check_op(reply, case_no, "registered");
+    s_check_op(reply, case_no, "replied");
     S_CHECK_STRINGS(json_object_get(reply, "met"), "first_report");
     json_decref(reply);
     /* A second report meets nothing more. */
     reply = s_op(&d, "report", case_no, "再次报告");
-    s_check_op(reply, case_no, "registered");
+    s_check_op(reply, case_no, "replied");
     IT_CHECK_INT(json_array_size(json_object_get(reply, "met")), 0);
     json_decref(reply);
 
@@ -1246,8 +1285,14 @@ static void test_operations(void)
                  0);
     json_decref(c);
 
+    /* The follow-up call finds the customer satisfied (R21). */
+    reply = s_call(&d, json_pack("{s:s, s:s, s:s, s:b}", "op", "followup", "case_no", case_no,
+                                 "method", "phone", "satisfied", 1));
+    s_check_op(reply, case_no, "followup");
+    json_decref(reply);
+
     /* close: cancels what is left (progress_report). */
-    reply = s_op(&d, "close", case_no, "客户满意");
+    reply = s_call(&d, json_pack("{s:s, s:s}", "op", "close", "case_no", case_no));
     s_check_op(reply, case_no, "closed");
     IT_CHECK_INT(json_array_size(json_object_get(reply, "met")), 0);
     S_CHECK_STRINGS(json_object_get(reply, "cancelled"), "progress_report");
@@ -1260,17 +1305,21 @@ static void test_operations(void)
     json_decref(c);
     IT_CHECK_INT(s_q(db, "SELECT count(*) FROM deadlines WHERE next_fire_at IS NOT NULL"), 0);
 
-    /* A closed case takes no more operations, not even close; nothing is
-     * recorded. */
-    static const char *const ops[] = {"note", "report", "reply", "close"};
+    /* A closed case takes no more operations but reopen, capa and remark,
+     * not even close; nothing is recorded. */
+    static const char *const ops[] = {"note", "report", "reply"};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         reply = s_op(&d, ops[k], case_no, "again");
-        s_check_refused(reply, "invalid_state", "case_no");
+        s_check_refused(reply, "invalid_state", "status");
         json_decref(reply);
     }
+    reply = s_call(&d, json_pack("{s:s, s:s, s:s}", "op", "close", "case_no", case_no, "reason",
+                                 "again"));
+    s_check_refused(reply, "invalid_state", "status");
+    json_decref(reply);
     reply = s_call(&d, json_pack("{s:s, s:s, s:s, s:s}", "op", "visit", "case_no", case_no,
                                  "finding", "again", "responsibility", "misuse"));
-    s_check_refused(reply, "invalid_state", "case_no");
+    s_check_refused(reply, "invalid_state", "status");
     json_decref(reply);
     const char *note[] = {"plaint", "--endpoint", d.ingest, "note", case_no, "再次回访", NULL};
     IT_CHECK_INT(it_run(note, NULL, NULL, NULL), 1);
