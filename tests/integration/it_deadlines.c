@@ -1722,6 +1722,102 @@ static void test_warnings(void)
     free(db);
 }
 
+/* ---- pause and resume ---------------------------------------------------------------- */
+
+/* A pausable deadline stands still while the case waits on the customer,
+ * and the paused time is added back; one that is not pausable runs on. */
+static void test_pause_resume(void)
+{
+    char *db = strdup(it_db_fresh());
+    char *config = s_config("  - name: wait\n"
+                            "    within: 2s\n"
+                            "    pausable: true\n"
+                            "    escalate: [{to: [l1]}]\n"
+                            "    met_by: report\n"
+                            "  - name: fixed\n"
+                            "    within: 1h\n"
+                            "    escalate: [{to: [l1]}]\n"
+                            "    met_by: report\n");
+    it_daemon_t d;
+    memset(&d, 0, sizeof d);
+    it_daemon_start(&d, db, config, NULL);
+    json_t *ev = s_event("pz-1", "waiting on the customer", NULL);
+    char *case_no = s_submit(&d, ev);
+    json_decref(ev);
+    char *before = it_sql(db, "SELECT extract(epoch FROM due_at) FROM deadlines WHERE name = 'wait'");
+    double due_before = strtod(before, NULL);
+    free(before);
+
+    json_t *reply = s_call(&d, json_pack("{s:s, s:s}", "op", "pause", "case_no", case_no));
+    s_check_refused(reply, "missing_field", "reason");
+    json_decref(reply);
+    reply = s_call(&d, json_pack("{s:s, s:s}", "op", "resume", "case_no", case_no));
+    s_check_refused(reply, "invalid_state", "status");
+    json_decref(reply);
+    reply = s_call(&d, json_pack("{s:s, s:s, s:s, s:s}", "op", "pause", "case_no", case_no,
+                                 "reason", "等待客户提供照片", "by", "ann"));
+    s_check_ok(reply);
+    S_CHECK_STRINGS(json_object_get(reply, "paused_deadlines"), "wait");
+    json_decref(reply);
+    reply = s_call(&d, json_pack("{s:s, s:s, s:s}", "op", "pause", "case_no", case_no, "reason",
+                                 "again"));
+    s_check_refused(reply, "invalid_state", "status");
+    json_decref(reply);
+    json_t *c = s_get(&d, case_no);
+    IT_CHECK(s_str(c, "paused_at") != NULL);
+    IT_CHECK_STR(s_str(c, "paused_reason"), "等待客户提供照片");
+    json_decref(c);
+
+    /* Well past its 2 s, the paused deadline has not fired. */
+    ld_sleep_ms(3000);
+    IT_CHECK_INT(s_q(db, "SELECT count(*) FROM deadlines WHERE name = 'wait' AND "
+                         "status = 'pending' AND next_fire_at IS NULL"),
+                 1);
+    IT_CHECK_INT(s_q(db, "SELECT count(*) FROM outbox WHERE topic = 'deadline.breached'"), 0);
+
+    reply = s_call(&d, json_pack("{s:s, s:s, s:s}", "op", "resume", "case_no", case_no, "by",
+                                 "ann"));
+    s_check_ok(reply);
+    json_t *resumed = json_object_get(reply, "resumed");
+    IT_CHECK_INT(json_array_size(resumed), 1);
+    IT_CHECK_STR(s_str(json_array_get(resumed, 0), "name"), "wait");
+    double due_after = s_epoch(db, s_str(json_array_get(resumed, 0), "due_at"));
+    /* The paused time (~3 s) is added back. */
+    if (due_after - due_before < 2.5 || due_after - due_before > 6) {
+        fprintf(stderr, "due moved by %.2f s\n", due_after - due_before);
+    }
+    IT_CHECK(due_after - due_before >= 2.5 && due_after - due_before <= 6);
+    json_decref(reply);
+    reply = s_call(&d, json_pack("{s:s, s:s}", "op", "resume", "case_no", case_no));
+    s_check_refused(reply, "invalid_state", "status");
+    json_decref(reply);
+    c = s_get(&d, case_no);
+    IT_CHECK(json_is_null(json_object_get(c, "paused_at")));
+    json_t *history = json_object_get(c, "history");
+    int paused = 0, resumed_rows = 0;
+    size_t i;
+    json_t *h;
+    json_array_foreach(history, i, h) {
+        paused += strcmp(s_str(h, "type"), "paused") == 0;
+        resumed_rows += strcmp(s_str(h, "type"), "resumed") == 0;
+    }
+    IT_CHECK_INT(paused, 1);
+    IT_CHECK_INT(resumed_rows, 1);
+    json_decref(c);
+    /* Resumed, it fires when its moved time comes. */
+    IT_CHECK_INT(s_q_wait(db, 1, 8000,
+                          "SELECT count(*) FROM deadlines WHERE name = 'wait' AND "
+                          "status = 'breached'"),
+                 1);
+    IT_CHECK_INT(s_q(db, "SELECT count(*) FROM deadlines WHERE name = 'fixed' AND "
+                         "status = 'pending' AND next_fire_at IS NOT NULL"),
+                 1);
+    free(case_no);
+    free(config);
+    it_daemon_stop(&d);
+    free(db);
+}
+
 /* ---- 8. explain ------------------------------------------------------------------------------ */
 
 static void test_explain(void)
@@ -1839,6 +1935,7 @@ int main(int argc, char **argv)
         {"two_daemons", test_two_daemons},
         {"warnings", test_warnings},
         {"explain", test_explain},
+        {"pause_resume", test_pause_resume},
         {NULL, NULL},
     };
     return it_main(argc, argv, tests);
