@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 /* The answers, each a new string or NULL (skipped). */
 typedef struct s_answers {
@@ -30,15 +31,30 @@ typedef struct s_answers {
 /* How s_ask ended: an answer (maybe empty), or the input ended. */
 #define S_EOF -1
 
-/* Reads one line without its line break into *line_p (grown as needed); S_EOF at the end. */
-static int s_read_line(FILE *in, char **line_p, size_t *size_p)
+/* Where the dialogue reads and writes. */
+typedef struct s_dialogue {
+    FILE *in;
+    FILE *out;
+    bool echo;  /* the input is not a terminal: write each answer after its prompt */
+} s_dialogue_t;
+
+/*
+ * Reads one line without its line break into *line_p (grown as needed); S_EOF
+ * at the end. Answers piped in are echoed, so that the prompts and answers
+ * read as a transcript.
+ */
+static int s_read_line(const s_dialogue_t *d, char **line_p, size_t *size_p)
 {
-    ssize_t n = getline(line_p, size_p, in);
+    ssize_t n = getline(line_p, size_p, d->in);
     if (n < 0) {
         return S_EOF;
     }
     while (n > 0 && ((*line_p)[n - 1] == '\n' || (*line_p)[n - 1] == '\r')) {
         (*line_p)[--n] = '\0';
+    }
+    if (d->echo) {
+        pl_client_fprint_line(d->out, *line_p);
+        putc('\n', d->out);
     }
     return 0;
 }
@@ -83,7 +99,7 @@ static bool s_is_valid(const char *answer, s_check_t check)
  * default (NULL = skip the field). Stores a new string or NULL in *answer_p.
  * Returns 0, S_EOF, or PL_EXIT_FAILED (no memory).
  */
-static int s_ask(FILE *in, FILE *out, const char *label, const char *def, s_check_t check,
+static int s_ask(const s_dialogue_t *d, const char *label, const char *def, s_check_t check,
                  char **answer_p)
 {
     char *line = NULL;
@@ -91,12 +107,12 @@ static int s_ask(FILE *in, FILE *out, const char *label, const char *def, s_chec
     int rc;
     for (;;) {
         if (def) {
-            fprintf(out, "%s [%s]: ", label, def);
+            fprintf(d->out, "%s [%s]: ", label, def);
         } else {
-            fprintf(out, "%s: ", label);
+            fprintf(d->out, "%s: ", label);
         }
-        fflush(out);
-        rc = s_read_line(in, &line, &size);
+        fflush(d->out);
+        rc = s_read_line(d, &line, &size);
         if (rc != 0) {
             break;
         }
@@ -105,11 +121,11 @@ static int s_ask(FILE *in, FILE *out, const char *label, const char *def, s_chec
             answer = def;
         }
         if (answer && !s_is_utf8(answer)) {
-            fprintf(out, "  not valid UTF-8 (is the terminal set to UTF-8?); again, please\n");
+            fprintf(d->out, "  not valid UTF-8 (is the terminal set to UTF-8?); again, please\n");
             continue;
         }
         if (answer && !s_is_valid(answer, check)) {
-            fprintf(out, "  %s; again, or an empty line to skip\n",
+            fprintf(d->out, "  %s; again, or an empty line to skip\n",
                     check == S_DATE ? "a date YYYY-MM-DD, please" : "a whole number, please");
             continue;
         }
@@ -125,7 +141,7 @@ static int s_ask(FILE *in, FILE *out, const char *label, const char *def, s_chec
  * Asks for the complaint: lines up to an empty one, joined with line breaks.
  * Required: an empty complaint takes the default, or is asked again.
  */
-static int s_ask_content(FILE *in, FILE *out, const char *def, char **content_p)
+static int s_ask_content(const s_dialogue_t *d, const char *def, char **content_p)
 {
     char *line = NULL;
     size_t size = 0;
@@ -133,16 +149,16 @@ static int s_ask_content(FILE *in, FILE *out, const char *def, char **content_p)
     size_t text_size = 0;
     int rc = 0;
     for (;;) {
-        fprintf(out, "投诉内容 Complaint (end with an empty line)%s%s%s:\n", def ? " [" : "",
+        fprintf(d->out, "投诉内容 Complaint (end with an empty line)%s%s%s:\n", def ? " [" : "",
                 def ? def : "", def ? "]" : "");
-        fflush(out);
+        fflush(d->out);
         FILE *joined = open_memstream(&text, &text_size);
         if (!joined) {
             rc = PL_EXIT_FAILED;
             break;
         }
         size_t lines = 0;
-        while ((rc = s_read_line(in, &line, &size)) == 0 && line[0] != '\0') {
+        while ((rc = s_read_line(d, &line, &size)) == 0 && line[0] != '\0') {
             fprintf(joined, "%s%s", lines++ ? "\n" : "", line);
         }
         fclose(joined);
@@ -155,10 +171,10 @@ static int s_ask_content(FILE *in, FILE *out, const char *def, char **content_p)
             rc = text ? 0 : PL_EXIT_FAILED;
             break;
         }
-        if (lines == 0 || s_trim(text)[0] == '\0') {
-            fprintf(out, "  the complaint is required; again, please\n");
+        if (lines == 0 || text[strspn(text, " \t\n")] == '\0') {
+            fprintf(d->out, "  the complaint is required; again, please\n");
         } else if (!s_is_utf8(text)) {
-            fprintf(out, "  not valid UTF-8 (is the terminal set to UTF-8?); again, please\n");
+            fprintf(d->out, "  not valid UTF-8 (is the terminal set to UTF-8?); again, please\n");
         } else {
             break;
         }
@@ -185,26 +201,26 @@ static void s_answers_free(s_answers_t *a)
 }
 
 /* Asks every field in the register's order; 0, S_EOF or PL_EXIT_FAILED. */
-static int s_ask_all(FILE *in, FILE *out, const pl_submit_args_t *given, s_answers_t *a)
+static int s_ask_all(const s_dialogue_t *d, const pl_submit_args_t *given, s_answers_t *a)
 {
     char quantity[32];
     if (given->quantity >= 0) {
         snprintf(quantity, sizeof quantity, "%ld", given->quantity);
     }
-    int rc = s_ask(in, out, "投诉人 Name", given->name, S_ANY, &a->name);
-    rc = rc ? rc : s_ask(in, out, "电话 Phone", given->phone, S_ANY, &a->phone);
-    rc = rc ? rc : s_ask(in, out, "地址 Address", given->address, S_ANY, &a->address);
-    rc = rc ? rc : s_ask_content(in, out, given->content, &a->content);
-    rc = rc ? rc : s_ask(in, out, "渠道 Channel", given->channel ? given->channel : "phone",
+    int rc = s_ask(d, "投诉人 Name", given->name, S_ANY, &a->name);
+    rc = rc ? rc : s_ask(d, "电话 Phone", given->phone, S_ANY, &a->phone);
+    rc = rc ? rc : s_ask(d, "地址 Address", given->address, S_ANY, &a->address);
+    rc = rc ? rc : s_ask_content(d, given->content, &a->content);
+    rc = rc ? rc : s_ask(d, "渠道 Channel", given->channel ? given->channel : "phone",
                          S_ANY, &a->channel);
-    rc = rc ? rc : s_ask(in, out, "信息类别 Kind", given->kind ? given->kind : "complaint",
+    rc = rc ? rc : s_ask(d, "信息类别 Kind", given->kind ? given->kind : "complaint",
                          S_ANY, &a->kind);
-    rc = rc ? rc : s_ask(in, out, "区域 Region", given->region, S_ANY, &a->region);
-    rc = rc ? rc : s_ask(in, out, "产品规格 Product spec", given->spec, S_ANY, &a->spec);
-    rc = rc ? rc : s_ask(in, out, "订单号 Order number", given->order_no, S_ANY, &a->order_no);
-    rc = rc ? rc : s_ask(in, out, "订货数量 Quantity", given->quantity >= 0 ? quantity : NULL,
+    rc = rc ? rc : s_ask(d, "区域 Region", given->region, S_ANY, &a->region);
+    rc = rc ? rc : s_ask(d, "产品规格 Product spec", given->spec, S_ANY, &a->spec);
+    rc = rc ? rc : s_ask(d, "订单号 Order number", given->order_no, S_ANY, &a->order_no);
+    rc = rc ? rc : s_ask(d, "订货数量 Quantity", given->quantity >= 0 ? quantity : NULL,
                          S_QUANTITY, &a->quantity);
-    rc = rc ? rc : s_ask(in, out, "发货日期 Ship date (YYYY-MM-DD)", given->ship_date, S_DATE,
+    rc = rc ? rc : s_ask(d, "发货日期 Ship date (YYYY-MM-DD)", given->ship_date, S_DATE,
                          &a->ship_date);
     return rc;
 }
@@ -235,8 +251,9 @@ int pl_client_interactive_event(FILE *in, FILE *out, const pl_submit_args_t *giv
                                 json_t **event_p)
 {
     s_answers_t a = {0};
+    s_dialogue_t d = {.in = in, .out = out, .echo = !isatty(fileno(in))};
     int status = PL_EXIT_FAILED;
-    int rc = s_ask_all(in, out, given, &a);
+    int rc = s_ask_all(&d, given, &a);
     if (rc == S_EOF) {
         fputs("\nplaint: the input ended; not submitted\n", out);
         goto cleanup;
@@ -250,7 +267,7 @@ int pl_client_interactive_event(FILE *in, FILE *out, const pl_submit_args_t *giv
     fflush(out);
     char *line = NULL;
     size_t size = 0;
-    rc = s_read_line(in, &line, &size);
+    rc = s_read_line(&d, &line, &size);
     bool yes = rc == 0 && (strcasecmp(s_trim(line), "y") == 0 ||
                            strcasecmp(s_trim(line), "yes") == 0);
     free(line);

@@ -147,25 +147,6 @@ json_t *pl_lifecycle_plan(const pl_lifecycle_t *lc, const pl_rules_t *rules, con
                           pl_usec_t now);
 
 /*
- * pl_lifecycle_matrix: every approval rule, in file order, each as
- * pl_lifecycle_plan() gives it for a proposal made at `now` plus its
- * condition, for a caller that matches in another place (the database,
- * where the case's category, severity and responsibility are):
- *
- *   [{"rule", "levels", "within", "clock", "calendar", "due_at", "escalate",
- *     "when": {"responsibility": ["misuse"], "severity": ["high", "critical"]}},
- *    ...]
- *
- * "when" holds only the keys the rule tests, each an array of values
- * (the rule holds when, for every key, the case's value is one of them),
- * and is {} for a rule without `when`. The first item whose "when" holds
- * is the plan; when none holds, no approval is needed. `lc` may be NULL
- * (an empty array). Returns a new array, caller decrefs, or NULL when out
- * of memory.
- */
-json_t *pl_lifecycle_matrix(const pl_lifecycle_t *lc, const pl_rules_t *rules, pl_usec_t now);
-
-/*
  * pl_lifecycle_pick_person: the id of a person holding the role `role`
  * (borrowed): the first in directory order whose region equals `region`
  * (borrowed, may be NULL) when anybody holding the role is there, else the
