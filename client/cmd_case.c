@@ -196,8 +196,21 @@ static void s_print_what(FILE *out, const pl_case_op_args_t *args, const json_t 
         } else {
             fprintf(out, "capa %lld added", n);
         }
-    } else if (strcmp(op, "pause") == 0 || strcmp(op, "resume") == 0) {
-        fputs(op[0] == 'p' ? "paused" : "resumed", out);
+    } else if (strcmp(op, "pause") == 0) {
+        /* The daemon names the clocks it stopped, and the due times it moved on resume. */
+        const json_t *stopped = json_object_get(reply, "paused_deadlines");
+        fputs("paused", out);
+        if (json_array_size(stopped) > 0) {
+            fputs("; stopped: ", out);
+            s_print_names(out, stopped);
+        }
+    } else if (strcmp(op, "resume") == 0) {
+        const json_t *moved = json_object_get(reply, "resumed");
+        fputs("resumed", out);
+        if (json_array_size(moved) > 0) {
+            fputs("; restarted: ", out);
+            s_print_rearmed(out, moved);
+        }
     } else {
         /* note, report, reply, visit, remark */
         pl_client_fprint_line(out, op);

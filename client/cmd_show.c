@@ -19,7 +19,7 @@ static const char *const s_known_fields[] = {
     /* issue 5: the lifecycle */
     "round", "escalated", "allowed", "cause", "proposed_result", "remarks", "closed_at",
     "followup_method", "followup_at", "followup_by", "customer_opinion", "approvals",
-    "followups", "capa", NULL,
+    "followups", "capa", "paused_at", "paused_reason", NULL,
 };
 
 /* Writes untrusted text for a terminal (see pl_client_print_text). */
@@ -120,6 +120,23 @@ static void s_print_round(FILE *out, const json_t *c)
     }
     fprintf(out, "%-*s%lld%s\n", S_LABEL_WIDTH, "Round", (long long)json_integer_value(round),
             json_is_true(json_object_get(c, "escalated")) ? ", escalated" : "");
+}
+
+/* "Paused      since 2026-11-28 14:00:00 UTC: reason" while the case's clocks are stopped. */
+static void s_print_paused(FILE *out, const json_t *c)
+{
+    const char *since = s_str(c, "paused_at");
+    if (!since) {
+        return;
+    }
+    char when[64];
+    fprintf(out, "%-*ssince %s", S_LABEL_WIDTH, "Paused",
+            pl_client_format_time(since, when, sizeof when));
+    if (s_str(c, "paused_reason")) {
+        fputs(": ", out);
+        s_print_text(out, s_str(c, "paused_reason"), S_LABEL_WIDTH);
+    }
+    putc('\n', out);
 }
 
 /* What the classifier and router decided, and with which rules. */
@@ -548,6 +565,7 @@ void pl_client_print_case(FILE *out, const json_t *c)
     s_print_line(out, "Case no.", json_object_get(c, "case_no"));
     s_print_line(out, "Status", json_object_get(c, "status"));
     s_print_round(out, c);
+    s_print_paused(out, c);
     s_print_list_line(out, "Next steps", json_object_get(c, "allowed"));
     s_print_line(out, "Received", json_object_get(c, "received_at"));
     s_print_line(out, "Created", json_object_get(c, "created_at"));

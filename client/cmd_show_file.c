@@ -256,6 +256,10 @@ static void s_print_classification(FILE *out, const json_t *c)
     s_row(out, 2, "规则版本", version);
     s_row_time(out, 2, "登记时间", s_str(c, "created_at"));
     s_row_time(out, 2, "结案时间", s_str(c, "closed_at"));
+    if (s_str(c, "paused_at")) {
+        s_row_time(out, 2, "暂停时间", s_str(c, "paused_at"));
+        s_row(out, 2, "暂停原因", s_str(c, "paused_reason"));
+    }
 }
 
 static void s_print_measures(FILE *out, const json_t *c)

@@ -266,9 +266,9 @@ static const char s_help_visit[] =
     "\n"
     "Records the visit or on-site consultation with the customer, what it found,\n"
     "and who is responsible: \"quality\" (the product), \"misuse\" (improper use)\n"
-    "or \"other\" (R11, R16); that becomes the case's responsibility. A visit\n"
-    "meets the deadlines met by \"visit\", such as the site visit within 2\n"
-    "working days (R16).\n"
+    "or \"other\" (R11, R16); that becomes the case's responsibility, and an\n"
+    "assigned case becomes \"investigating\". A visit meets the deadlines met by\n"
+    "\"visit\", such as the site visit within 2 working days (R16).\n"
     "  TS-2026-000123: visit recorded; met: site_visit\n"
     "\n"
     "  --finding TEXT    what was found (required)\n"
@@ -422,7 +422,7 @@ static const char s_help_pause[] =
     "\n"
     "Stops the clocks of the case's pausable deadlines, e.g. while the customer\n"
     "cannot be reached; 'plaint resume' restarts them. The status stays.\n"
-    "  TS-2026-000123: paused\n"
+    "  TS-2026-000123: paused; stopped: reply, site_visit\n"
     "\n"
     "  --reason TEXT     why (required)\n"
     S_HELP_BY;
@@ -430,8 +430,9 @@ static const char s_help_pause[] =
 static const char s_help_resume[] =
     "usage: plaint resume CASE_NO [--by WHO]\n"
     "\n"
-    "Restarts the clocks that 'plaint pause' stopped.\n"
-    "  TS-2026-000123: resumed\n"
+    "Restarts the clocks that 'plaint pause' stopped: each of those deadlines\n"
+    "falls due later by the time the case was paused.\n"
+    "  TS-2026-000123: resumed; restarted: reply (due 2026-11-29 10:00:00 UTC)\n"
     "\n"
     S_HELP_BY;
 

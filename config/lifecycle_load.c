@@ -201,10 +201,12 @@ static const pl_yaml_node_t *s_item(const pl_yaml_node_t *value, size_t i)
 static void s_item_path(char *buf, size_t size, const char *path, const pl_yaml_node_t *value,
                         size_t i)
 {
-    if (pl_yaml_node_kind(value) == PL_YAML_SEQUENCE) {
-        snprintf(buf, size, "%s[%zu]", path, i + 1);
-    } else {
-        snprintf(buf, size, "%s", path);
+    /* A path too long for buf is cut; the line and column still locate it. */
+    int n = pl_yaml_node_kind(value) == PL_YAML_SEQUENCE
+                ? snprintf(buf, size, "%s[%zu]", path, i + 1)
+                : snprintf(buf, size, "%s", path);
+    if (n < 0 && size > 0) {
+        buf[0] = '\0';
     }
 }
 

@@ -306,7 +306,8 @@ static const char s_case[] =
     "\"due\":\"2026-12-15\",\"status\":\"verified\",\"created_by\":\"zhang_wei\","
     "\"created_at\":\"2026-11-29T01:00:00Z\",\"verified_by\":\"qa_lead\","
     "\"verified_at\":\"2026-12-16T01:00:00Z\",\"result\":\"抽检无缺陷\",\"effective\":true}],"
-    "\"allowed\":[\"note\",\"close\"],"
+    "\"allowed\":[\"note\",\"close\"],\"paused_at\":\"2026-12-02T01:00:00Z\","
+    "\"paused_reason\":\"客户出差\","
     "\"deadlines\":[{\"name\":\"first_report\",\"label\":\"受理后2小时内报告总经理\","
     "\"due_at\":\"2026-11-28T15:10:45Z\",\"status\":\"met\",\"level\":2,\"recurring\":false}],"
     "\"history\":["
@@ -434,7 +435,8 @@ static void test_file(void **state)
     s_assert_contains(text, "  2026-11-29 13:00:00 +08:00  zhang_wei  答复客户 (reply)\n");
     s_assert_contains(text, "      是否有效  有效 (effective)\n");
     s_assert_contains(text, "    是否满意  不满意 (unsatisfied)\n");
-    s_assert_contains(text, "  结案时间  -\n");
+    s_assert_contains(text, "  结案时间  -\n  暂停时间  2026-12-02 09:00:00 +08:00\n"
+                            "  暂停原因  客户出差\n");
     /* Times are local everywhere: no UTC stamp is left. */
     assert_null(strstr(text, "UTC"));
     assert_null(strstr(text, "T13:10"));
@@ -470,7 +472,9 @@ static void test_show_default(void **state)
     pl_client_print_case(o.file, c);
     char *text = s_close(&o);
     s_assert_contains(text, "Round       2, escalated\n");
+    s_assert_contains(text, "Paused      since 2026-12-02 01:00:00 UTC: 客户出差\n");
     s_assert_contains(text, "Next steps  note, close\n");
+    assert_null(strstr(text, "Paused at"));
     s_assert_contains(text, "  cause           滤芯外壳注塑缺陷\n");
     s_assert_contains(text, "  proposed        免费更换滤芯\n");
     s_assert_contains(text, "  remarks         客户要求提前电话\n                  已赠送滤芯\n");
@@ -560,7 +564,14 @@ static void test_outcomes(void **state)
         {{.op = "remark", .case_no = "TS-1"}, "{\"status\":\"closed\"}",
          "TS-1: remark recorded\n"},
         {{.op = "pause", .case_no = "TS-1"}, "{\"status\":\"assigned\"}", "TS-1: paused\n"},
+        {{.op = "pause", .case_no = "TS-1"},
+         "{\"status\":\"assigned\",\"paused\":true,\"paused_deadlines\":[\"reply\",\"site_visit\"]}",
+         "TS-1: paused; stopped: reply, site_visit\n"},
         {{.op = "resume", .case_no = "TS-1"}, "{\"status\":\"assigned\"}", "TS-1: resumed\n"},
+        {{.op = "resume", .case_no = "TS-1"},
+         "{\"status\":\"assigned\",\"paused\":false,\"resumed\":[{\"name\":\"reply\","
+         "\"due_at\":\"2026-11-29T10:00:00Z\"}]}",
+         "TS-1: resumed; restarted: reply (due 2026-11-29 10:00:00 UTC)\n"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         json_t *reply = s_load(cases[i].reply);
