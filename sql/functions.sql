@@ -564,7 +564,10 @@ BEGIN
               FROM approvals x
              WHERE x.case_id = c.id AND x.proposal = a.proposal AND x.status = 'pending'
              ORDER BY x.level LIMIT 1;
-            v_extra := jsonb_build_object('level', a.level, 'next', v_level);
+            v_extra := jsonb_build_object('level', a.level, 'next', v_level,
+                                          'levels', (SELECT count(*) FROM approvals x
+                                                      WHERE x.case_id = c.id
+                                                        AND x.proposal = a.proposal));
             IF v_level IS NULL THEN
                 v_new := 'approved';
             END IF;

@@ -259,7 +259,8 @@ static void test_usage_errors(void **state)
         {"assign|TS-1|--to", "option --to needs a value"},
         {"analyse|TS-1|--responsibility|quality", "analyse needs --cause"},
         {"analyse|TS-1|--cause|x", "analyse needs --responsibility"},
-        {"analyse|TS-1|--cause|x|--responsibility|nobody", "option --responsibility needs quality, misuse or other, not 'nobody'"},
+        {"analyse|TS-1|--cause|x|--responsibility|nobody",
+         "option --responsibility needs quality, misuse or other, not 'nobody'"},
         {"visit|TS-1|--finding|x|--responsibility|QUALITY", "option --responsibility"},
         {"propose|TS-1", "propose needs --result"},
         {"approve|TS-1|--by|", "option --by must not be empty"},
@@ -267,17 +268,23 @@ static void test_usage_errors(void **state)
         {"reject|TS-1", "reject needs --reason"},
         {"followup|TS-1|--satisfied|yes", "followup needs --method"},
         {"followup|TS-1|--method|phone", "followup needs --satisfied"},
-        {"followup|TS-1|--method|fax|--satisfied|yes", "option --method needs phone, visit, sms, wechat or email, not 'fax'"},
-        {"followup|TS-1|--method|sms|--satisfied|true", "option --satisfied needs yes or no, not 'true'"},
-        {"followup|TS-1|--method|sms|--satisfied|no|--at|2026-11-30", "option --at needs an RFC 3339 time"},
+        {"followup|TS-1|--method|fax|--satisfied|yes",
+         "option --method needs phone, visit, sms, wechat or email, not 'fax'"},
+        {"followup|TS-1|--method|sms|--satisfied|true",
+         "option --satisfied needs yes or no, not 'true'"},
+        {"followup|TS-1|--method|sms|--satisfied|no|--at|2026-11-30",
+         "option --at needs an RFC 3339 time"},
         {"close|TS-1|--reason|a|--text|b", "give --reason or --text, not both"},
         {"reopen|TS-1", "reopen needs --reason"},
         {"capa|TS-1", "capa needs --kind"},
-        {"capa|TS-1|--kind|fix|--action|a|--owner|o|--due|2026-12-01", "option --kind needs corrective or preventive, not 'fix'"},
+        {"capa|TS-1|--kind|fix|--action|a|--owner|o|--due|2026-12-01",
+         "option --kind needs corrective or preventive, not 'fix'"},
         {"capa|TS-1|--kind|corrective|--action|a|--owner|o", "capa needs --due"},
         {"capa|TS-1|--kind|corrective|--action|a|--due|2026-12-01", "capa needs --owner"},
-        {"capa|TS-1|--kind|corrective|--action|a|--owner|o|--due|12/01/2026", "option --due needs a date YYYY-MM-DD, not '12/01/2026'"},
-        {"capa|TS-1|--verify|0|--result|r|--effective|yes", "option --verify needs a whole number from 1"},
+        {"capa|TS-1|--kind|corrective|--action|a|--owner|o|--due|12/01/2026",
+         "option --due needs a date YYYY-MM-DD, not '12/01/2026'"},
+        {"capa|TS-1|--verify|0|--result|r|--effective|yes",
+         "option --verify needs a whole number from 1"},
         {"capa|TS-1|--verify|2|--result|r", "capa needs --effective"},
         {"capa|TS-1|--verify|2|--effective|no", "capa needs --result"},
         {"capa|TS-1|--verify|2|--result|r|--effective|no|--owner|o", "not both"},
@@ -304,8 +311,9 @@ static void test_usage_errors(void **state)
     long_text[sizeof long_text - 1] = '\0';
     for (size_t i = 0; i < ARRAY_SIZE(cases) + 1; i++) {
         char line[512];
-        const char *says = i < ARRAY_SIZE(cases) ? cases[i].says
-                                                 : "option --text is too long: 299 bytes, at most 200";
+        const char *says = i < ARRAY_SIZE(cases)
+                               ? cases[i].says
+                               : "option --text is too long: 299 bytes, at most 200";
         if (i < ARRAY_SIZE(cases)) {
             snprintf(line, sizeof line, "%s", cases[i].line);
         } else {
@@ -539,7 +547,8 @@ static void test_submit_interactive(void **state)
     char input[256];
     snprintf(input, sizeof input, "%sy\n", s_answers);
     s_result_t r = s_plaint(f->endpoint, "submit|-i", input);
-    if (r.status != 0 || strcmp(r.out, "registered TS-9\nTS-9: confirmed (status assigned)\n") != 0 ||
+    if (r.status != 0 ||
+        strcmp(r.out, "registered TS-9\nTS-9: confirmed (status assigned)\n") != 0 ||
         !strstr(r.err, "Read this back to the customer:") || !strstr(r.err, "  投诉人    张三\n")) {
         s_fail_run("submit -i", &r, "not registered and confirmed");
     }

@@ -480,7 +480,8 @@ static void test_show_default(void **state)
     s_assert_contains(text, "  remarks         客户要求提前电话\n                  已赠送滤芯\n");
     s_assert_contains(text, "\nApprovals\n  round 1, level 1  vp_marketing                     "
                             "approved  chen_jie  2026-11-29 03:00:00 UTC  同意\n"
-                            "  round 1, level 2  general_manager, management_rep  pending   -         -\n");
+                            "  round 1, level 2  general_manager, management_rep  pending   -"
+                            "         -\n");
     s_assert_contains(text, "\nFollow-ups\n  round 1  2026-11-30 02:00:00 UTC  phone  li_na  "
                             "unsatisfied  还没修好\n");
     s_assert_contains(text, "\nCAPA\n  1  corrective, verified, owner qa_zhou, due 2026-12-15: "
@@ -565,7 +566,8 @@ static void test_outcomes(void **state)
          "TS-1: remark recorded\n"},
         {{.op = "pause", .case_no = "TS-1"}, "{\"status\":\"assigned\"}", "TS-1: paused\n"},
         {{.op = "pause", .case_no = "TS-1"},
-         "{\"status\":\"assigned\",\"paused\":true,\"paused_deadlines\":[\"reply\",\"site_visit\"]}",
+         "{\"status\":\"assigned\",\"paused\":true,"
+         "\"paused_deadlines\":[\"reply\",\"site_visit\"]}",
          "TS-1: paused; stopped: reply, site_visit\n"},
         {{.op = "resume", .case_no = "TS-1"}, "{\"status\":\"assigned\"}", "TS-1: resumed\n"},
         {{.op = "resume", .case_no = "TS-1"},
@@ -590,7 +592,7 @@ static void test_outcomes(void **state)
 
 /* ---------------------------------------------------------------- submit -i */
 
-/* Runs the dialogue on `input`; returns the status, the event in *event_p, the prompts in *said_p. */
+/* Runs the dialogue on `input`: the status, the event in *event_p, the prompts in *said_p. */
 static int s_dialogue(const char *input, const pl_submit_args_t *given, json_t **event_p,
                       char **said_p)
 {
