@@ -49,6 +49,7 @@ struct pl_deliver {
     size_t sinks_count;
     uint32_t rand_state;
     pl_deliver_stats_t stats;
+    int quiet; /* draining: no new takes */
     int closing;
 };
 
@@ -172,7 +173,7 @@ static void s_on_taken(void *ctx, int status, const pl_store_rows_t *rows, const
 
 static void s_take(pl_deliver_t *dl, s_sink_t *sink)
 {
-    if (dl->closing || sink->gone || !pl_store_is_up(dl->store)) {
+    if (dl->closing || dl->quiet || sink->gone || !pl_store_is_up(dl->store)) {
         return;
     }
     if (sink->taking) {
@@ -221,8 +222,9 @@ static void s_on_recorded(void *ctx, int status, const pl_store_rows_t *rows, co
     char *what = ctx;
     if (status != 0) {
         /* The lease ends and the delivery is attempted again: at least once. */
-        pl_log(PL_LOG_WARN, "deliver", "could not record the outcome of %s: %s", what,
-               message ? message : pl_strerror(status));
+        pl_log(PL_LOG_WARN, "deliver",
+               "the outcome of %s was not recorded (%s); it is attempted again when its "
+               "lease ends", what, message ? message : pl_strerror(status));
     }
     free(what);
 }
@@ -427,6 +429,12 @@ void pl_deliver_start(pl_deliver_t *dl)
 {
     pl_zsock_start(dl->zsock);
     uv_timer_start(&dl->tick, s_on_tick, S_TICK_MS, S_TICK_MS);
+}
+
+void pl_deliver_quiesce(pl_deliver_t *dl)
+{
+    dl->quiet = 1;
+    uv_timer_stop(&dl->tick);
 }
 
 void pl_deliver_nudge(pl_deliver_t *dl)

@@ -44,6 +44,10 @@ const char *pl_deliver_routes(const pl_deliver_t *dl);
 /* pl_deliver_start: starts the poll timer. */
 void pl_deliver_start(pl_deliver_t *dl);
 
+/* pl_deliver_quiesce: takes no more deliveries (the daemon drains); the
+ * outcomes of attempts under way are still recorded. */
+void pl_deliver_quiesce(pl_deliver_t *dl);
+
 /* pl_deliver_nudge: deliveries were queued; look for them now. */
 void pl_deliver_nudge(pl_deliver_t *dl);
 

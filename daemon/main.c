@@ -167,6 +167,8 @@ static void s_on_stop(uv_signal_t *handle, int signum)
     pl_log(PL_LOG_INFO, "plaintd", "%s: draining %zu requests",
            signum == SIGINT ? "SIGINT" : "SIGTERM", pl_broker_outstanding(d->broker));
     uv_timer_start(&d->drain_timer, s_on_drain_timeout, (uint64_t)d->drain_timeout_ms, 0);
+    /* Deliveries not taken yet wait in the database for the next start. */
+    pl_deliver_quiesce(d->deliver);
     pl_broker_drain(d->broker, s_on_broker_drained, d);
 }
 

@@ -12,22 +12,27 @@
 # Each configuration gets a fresh database in the same cluster (CHECKPOINT
 # before its load); the order rotates from run to run (ABC, BCA, CAB, ...).
 # For B and C: deliveries by status once plaintd has stopped, attempts
-# counted in the database and requests that reached the sink; for C, the
-# time from the end of ingest until every delivery is delivered (polled
-# every 0.2 s, at most DRAIN seconds).
+# counted in the database and requests that reached the sink; for C, how
+# many were delivered when ingest ended (at_end), the time from the end of
+# ingest until every one is delivered (polled every 0.2 s, at most DRAIN
+# seconds; ">DRAIN(k/n)" when not done) and the delivery rate meanwhile.
+# At the defaults it takes about 4 minutes on 2 cores; with --events 20000
+# case C alone takes minutes (deliveries slow down as the backlog grows).
 #
-#   scripts/bench-notify.sh [--events 20000] [--concurrency 16] [--window 1]
+#   scripts/bench-notify.sh [--events 5000] [--concurrency 16] [--window 1]
 #                           [--runs 3] [--timeout 1s] [--sink-concurrency 4]
-#                           [--drain 90] [--build build] [--config config/plaint.yaml]
+#                           [--drain 60] [--build build] [--config config/plaint.yaml]
+#                           [--keep]
 #
 # --timeout and --sink-concurrency are the sinks' `timeout` and `concurrency`
 # (notify.sinks[]); notify.retry is {first: 1s, max: 1m, attempts: 20}.
+# --keep leaves the logs (plaintd, sinks, configs) in the work folder it names.
 # Needs $BUILD/plaintd, $BUILD/plaint and $BUILD/tests/bench_sink.
 # Prints a table of every run, then the median of each configuration.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-events=20000 concurrency=16 window=1 runs=3 timeout=1s sink_conc=4 drain=90
-build="$here/build" config="$here/config/plaint.yaml"
+events=5000 concurrency=16 window=1 runs=3 timeout=1s sink_conc=4 drain=60
+build="$here/build" config="$here/config/plaint.yaml" keep=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --events) events=$2; shift 2 ;;
@@ -39,7 +44,8 @@ while [ $# -gt 0 ]; do
         --drain) drain=$2; shift 2 ;;
         --build) build=$2; shift 2 ;;
         --config) config=$2; shift 2 ;;
-        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --keep) keep=1; shift ;;
+        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench-notify.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -70,9 +76,9 @@ pg="$dir/pg"
 daemon="" sink=""
 # Stops one child: SIGTERM, then SIGKILL after 15 s.
 stop_pid() {
-    local pid=$1 i
+    local pid=$1 _
     kill -TERM "$pid" 2>/dev/null || return 0
-    for i in $(seq 150); do
+    for _ in $(seq 150); do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
@@ -85,7 +91,12 @@ cleanup() {
     [ -n "$sink" ] && stop_pid "$sink"
     exec 9>&- 2>/dev/null || true
     bash "$here/scripts/pg.sh" destroy "$pg" >/dev/null 2>&1 || true
-    rm -rf "$dir"
+    if [ "$keep" = 1 ]; then
+        rm -f "$dir/sink.in" "$dir"/*.sock
+        echo "bench-notify.sh: logs kept in $dir" >&2
+    else
+        rm -rf "$dir"
+    fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -105,12 +116,12 @@ exec 9<>"$dir/sink.in"
 
 # start_sink NAME [ARGS]: sets $sink and $sink_port.
 start_sink() {
-    local name=$1 i
+    local name=$1 _
     shift
     "$build/tests/bench_sink" "$@" <"$dir/sink.in" >"$dir/$name.out" 2>"$dir/$name.err" &
     sink=$!
     sink_port=""
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         sink_port=$(head -n1 "$dir/$name.out" 2>/dev/null || true)
         [ -n "$sink_port" ] && return 0
         kill -0 "$sink" 2>/dev/null || break
@@ -146,13 +157,13 @@ EOF
 }
 # start_daemon NAME DB: sets $daemon, waits until it answers.
 start_daemon() {
-    local name=$1 db=$2 i
+    local name=$1 db=$2 _
     "$build/plaintd" --config "$dir/$name.yaml" --log-level info \
         --db "$(bash "$here/scripts/pg.sh" env "$pg" "$db")" \
         --ingest "ipc://$dir/ingest.sock" --publish "ipc://$dir/publish.sock" \
         9>&- 2>"$dir/$name.log" &
     daemon=$!
-    for i in $(seq 300); do
+    for _ in $(seq 300); do
         "$build/plaint" --endpoint "ipc://$dir/ingest.sock" --timeout 200 ping \
             >/dev/null 2>&1 9>&- && return 0
         kill -0 "$daemon" 2>/dev/null || break
@@ -166,8 +177,7 @@ cpu_of() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat" 2>/dev/nul
 echo "# plaintd ingest with no sink (A), a dead webhook sink (B), a healthy one (C):"
 echo "# plaint bench --events $events --concurrency $concurrency --window $window;" \
     "sinks: case.created, timeout $timeout, concurrency $sink_conc; $runs runs"
-declare -A eps p50 p99 mx errs dstat attempts reqs drain_s at_end cpu warns stop_s
-rows=()
+declare -A eps p50 p99 mx errs dstat attempts reqs drain_s at_end dl_rate cpu warns stop_s
 for r in $(seq "$runs"); do
     case $(((r - 1) % 3)) in
         0) order="A B C" ;;
@@ -194,7 +204,7 @@ for r in $(seq "$runs"); do
         p99[$k]=$(json_num p99_ms "$out")
         mx[$k]=$(json_num max_ms "$out")
         errs[$k]=$(json_num errors "$out")
-        at_end[$k]=- drain_s[$k]=- attempts[$k]=- reqs[$k]=- dstat[$k]=-
+        at_end[$k]=- drain_s[$k]=- dl_rate[$k]=- attempts[$k]=- reqs[$k]=- dstat[$k]=-
         if [ "$c" = C ]; then
             # Every case has one case.created delivery once the outbox is taken.
             ncases=$(sql "$db" -c "SELECT count(*) FROM cases")
@@ -205,16 +215,19 @@ for r in $(seq "$runs"); do
                     at_end[$k]=$done_n
                     first=0
                 fi
+                el=$(since "$ended")
                 if [ "$done_n" -ge "$ncases" ]; then
-                    drain_s[$k]=$(since "$ended")
+                    drain_s[$k]=$el
                     break
                 fi
-                if awk -v a="$(since "$ended")" -v d="$drain" 'BEGIN { exit !(a > d) }'; then
+                if awk -v a="$el" -v d="$drain" 'BEGIN { exit !(a > d) }'; then
                     drain_s[$k]=">$drain($done_n/$ncases)"
                     break
                 fi
                 sleep 0.2
             done
+            dl_rate[$k]=$(awk -v n="$done_n" -v a="${at_end[$k]}" -v t="$el" \
+                'BEGIN { printf "%.0f", (t > 0 ? (n - a) / t : 0) }')
         fi
         cpu[$k]=$(cpu_of "$daemon")
         t=$(now_s)
@@ -234,8 +247,10 @@ for r in $(seq "$runs"); do
         fi
         warns[$k]=$(grep -cE ' (WARN|ERROR) ' "$dir/$name.log" || true)
         if [ "${warns[$k]}" -gt 0 ]; then
-            grep -E ' (WARN|ERROR) ' "$dir/$name.log" | sed 's/ [0-9]\{4,\} / N /g' |
-                sort | uniq -c | sort -rn | head -n 3 | sed "s/^/  log $name:/" >&2
+            # Alike lines counted once: stamp dropped, numbers as N.
+            grep -E ' (WARN|ERROR) ' "$dir/$name.log" |
+                sed -E 's/^[^ ]+ +//; s/[0-9]+(\.[0-9]+)?/N/g' |
+                sort | uniq -c | sort -rn | head -n 4 | sed "s/^ */  log $name: /" >&2
         fi
         if [ -s "$dir/$name.bench.err" ]; then
             head -n 3 "$dir/$name.bench.err" | sed "s/^/  plaint bench $name: /" >&2
@@ -246,8 +261,8 @@ for r in $(seq "$runs"); do
 done
 
 echo
-printf '%-3s %-4s %9s %6s %8s %8s %8s %6s %8s %9s %9s %7s %8s %6s %5s  %s\n' \
-    run cfg events/s vs_A p50_ms p99_ms max_ms errors cpu_s stop_s at_end drain_s \
+printf '%-3s %-4s %9s %6s %8s %8s %8s %6s %7s %7s %7s %18s %6s %8s %7s %5s  %s\n' \
+    run cfg events/s vs_A p50_ms p99_ms max_ms errors cpu_s stop_s at_end drain_s dl/s \
     attempts sink_rq warn deliveries
 for r in $(seq "$runs"); do
     for c in A B C; do
@@ -255,9 +270,9 @@ for r in $(seq "$runs"); do
         awk -v r="$r" -v c="$c" -v e="${eps[$k]}" -v a="${eps[${r}A]}" -v p5="${p50[$k]}" \
             -v p9="${p99[$k]}" -v m="${mx[$k]}" -v er="${errs[$k]}" -v cp="${cpu[$k]}" \
             -v st="${stop_s[$k]}" -v ae="${at_end[$k]}" -v dr="${drain_s[$k]}" \
-            -v at="${attempts[$k]}" -v rq="${reqs[$k]}" -v w="${warns[$k]}" -v d="${dstat[$k]}" \
-            'BEGIN { printf "%-3s %-4s %9.0f %6.3f %8.2f %8.2f %8.2f %6s %8s %9s %9s %7s %8s %6s %5s  %s\n",
-                     r, c, e, (a > 0 ? e / a : 0), p5, p9, m, er, cp, st, ae, dr, at, rq, w, d }'
+            -v dlr="${dl_rate[$k]}" -v at="${attempts[$k]}" -v rq="${reqs[$k]}" -v w="${warns[$k]}" -v d="${dstat[$k]}" \
+            'BEGIN { printf "%-3s %-4s %9.0f %6.3f %8.2f %8.2f %8.2f %6s %7s %7s %7s %18s %6s %8s %7s %5s  %s\n",
+                     r, c, e, (a > 0 ? e / a : 0), p5, p9, m, er, cp, st, ae, dr, dlr, at, rq, w, d }'
     done
 done
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

@@ -23,7 +23,11 @@ CREATE TABLE deliveries (
     done_at         timestamptz,                    -- delivered or given up
     CONSTRAINT deliveries_outbox_sink_key UNIQUE (outbox_id, sink)
 );
-CREATE INDEX deliveries_due_idx ON deliveries (sink, next_attempt_at) WHERE status = 'pending';
+-- pl_delivery_take reads a sink's due rows in (next_attempt_at, id) order
+-- and stops after a few: with id in the index that is a short range scan
+-- however many wait (a sort of every due row otherwise).
+CREATE INDEX deliveries_due_idx ON deliveries (sink, next_attempt_at, id)
+    WHERE status = 'pending';
 
 -- Pausing (issue 4): a case waiting on the customer stops the clocks of its
 -- pausable deadlines; resuming adds the paused time back as each deadline
