@@ -16,8 +16,8 @@
  * returns the set only if there was none.
  */
 #include "config/calendar_internal.h"
+#include "config/load_util.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,34 +54,14 @@ typedef struct {
 } s_draft_t;
 
 typedef struct {
-    const pl_yaml_doc_t *doc;
-    pl_calendar_report_fn report;
-    void *arg;
-    size_t errors;
+    pl__load_errors_t errors;
     pl_calendars_t *set; /* owns the zones */
     s_draft_t *drafts;
     size_t draft_count;
 } s_ld_t;
 
-static void s_error(s_ld_t *ld, const pl_yaml_node_t *node, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void s_error(s_ld_t *ld, const pl_yaml_node_t *node, const char *fmt, ...)
-{
-    pl_err_t err;
-    pl_err_clear(&err);
-    char msg[sizeof err.message];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    int code = strcmp(fmt, "out of memory") == 0 ? PL_ENOMEM : PL_ECONFIG;
-    pl_yaml_err_at(&err, ld->doc, node, code, "%s", msg);
-    ld->errors++;
-    if (ld->report) {
-        ld->report(&err, ld->arg);
-    }
-}
+#define s_error(ld, node, ...) pl__load_error(&(ld)->errors, (node), PL_ECONFIG, __VA_ARGS__)
+#define s_oom(ld, node) pl__load_error(&(ld)->errors, (node), PL_ENOMEM, "out of memory")
 
 static void s_format_day(int64_t day, char *buf, size_t size)
 {
@@ -198,7 +178,7 @@ static void s_parse_timezone(s_ld_t *ld, s_draft_t *d, const pl_yaml_node_t *val
     d->tz = s_zone(ld, name, &err);
     if (!d->tz) {
         if (err.code == PL_ENOMEM) {
-            s_error(ld, value, "out of memory");
+            s_oom(ld, value);
         } else {
             s_error(ld, value, "%s.timezone: %s", d->path, err.message);
         }
@@ -439,7 +419,7 @@ static void s_parse_dates(s_ld_t *ld, s_draft_t *d, const char *key, const pl_ya
     }
     s_date_t *items = n ? malloc(n * sizeof *items) : NULL;
     if (n && !items) {
-        s_error(ld, value, "out of memory");
+        s_oom(ld, value);
         return;
     }
     size_t count = 0;
@@ -614,7 +594,7 @@ static void s_resolve(s_ld_t *ld, s_draft_t *d, const s_draft_t *base)
         ok = ok && s_copy_dates(&d->workdays, &base->workdays);
     }
     if (!ok) {
-        s_error(ld, d->node, "out of memory");
+        s_oom(ld, d->node);
     }
 }
 
@@ -689,7 +669,7 @@ static pl_calendar_t *s_build(s_ld_t *ld, const s_draft_t *d)
 {
     pl_calendar_t *cal = calloc(1, sizeof *cal);
     if (!cal) {
-        s_error(ld, d->node, "out of memory");
+        s_oom(ld, d->node);
         return NULL;
     }
     cal->id = strdup(d->id);
@@ -701,7 +681,7 @@ static pl_calendar_t *s_build(s_ld_t *ld, const s_draft_t *d)
     cal->workdays = s_ranges(&d->workdays, &cal->workday_count);
     if (!cal->id || (d->holidays.count && !cal->holidays) ||
         (d->workdays.count && !cal->workdays)) {
-        s_error(ld, d->node, "out of memory");
+        s_oom(ld, d->node);
         pl__calendar_free(cal);
         return NULL;
     }
@@ -802,7 +782,7 @@ pl_calendars_t *pl_calendars_load_yaml(const pl_yaml_doc_t *doc, const pl_yaml_n
                                        pl_calendar_report_fn report, void *arg)
 {
     char desc[64];
-    s_ld_t ld = {.doc = doc, .report = report, .arg = arg};
+    s_ld_t ld = {.errors = {.doc = doc, .report = report, .arg = arg}};
     bool is_map = root && pl_yaml_node_kind(root) == PL_YAML_MAPPING;
     const pl_yaml_node_t *single = is_map ? pl_yaml_node_get(root, "calendar") : NULL;
     const pl_yaml_node_t *list = is_map ? pl_yaml_node_get(root, "calendars") : NULL;
@@ -822,7 +802,7 @@ pl_calendars_t *pl_calendars_load_yaml(const pl_yaml_doc_t *doc, const pl_yaml_n
     ld.set = calloc(1, sizeof *ld.set);
     ld.drafts = calloc(named + 1, sizeof *ld.drafts);
     if (!ld.set || !ld.drafts) {
-        s_error(&ld, NULL, "out of memory");
+        s_oom(&ld, NULL);
         goto cleanup;
     }
 
@@ -862,14 +842,14 @@ pl_calendars_t *pl_calendars_load_yaml(const pl_yaml_doc_t *doc, const pl_yaml_n
         s_draft_t *d = &ld.drafts[i];
         s_resolve(&ld, d, d->parent >= 0 ? &ld.drafts[d->parent] : &builtin);
     }
-    if (ld.errors) {
+    if (ld.errors.count) {
         goto cleanup;
     }
 
     /* 3. check and build */
     ld.set->items = calloc(ld.draft_count, sizeof *ld.set->items);
     if (!ld.set->items) {
-        s_error(&ld, NULL, "out of memory");
+        s_oom(&ld, NULL);
         goto cleanup;
     }
     for (size_t i = 0; i < ld.draft_count; i++) {
@@ -889,7 +869,7 @@ cleanup:
         s_draft_free(&ld.drafts[i]);
     }
     free(ld.drafts);
-    if (ld.errors) {
+    if (ld.errors.count) {
         pl_calendars_destroy(&ld.set);
     }
     return ld.set;

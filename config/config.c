@@ -135,12 +135,10 @@ static void s_error(s_ctx_t *ctx, const pl_yaml_node_t *node, int code, const ch
 {
     pl_err_t err;
     pl_err_clear(&err);
-    char msg[sizeof err.message];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    pl_yaml_err_vat(&err, ctx->doc, node, code, fmt, ap);
     va_end(ap);
-    pl_yaml_err_at(&err, ctx->doc, node, code, "%s", msg);
     s_record(ctx, &err);
 }
 

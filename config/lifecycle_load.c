@@ -18,9 +18,9 @@
 #include "config/deadlines.h"
 #include "config/event.h"
 #include "config/lifecycle_internal.h"
+#include "config/load_util.h"
 #include "config/people.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,12 +34,9 @@
 /* ---- errors and small parsers ---------------------------------------------------------------- */
 
 typedef struct {
-    const pl_yaml_doc_t *doc;
+    pl__load_errors_t errors;
     const pl_rules_t *rules;         /* NULL: references are not checked */
     const pl_calendars_t *calendars; /* the snapshot's, may be NULL */
-    pl_lifecycle_report_fn report;
-    void *arg;
-    size_t errors;
     /* The kinds `when.kind` may name: intake.kinds, else the defaults;
      * kinds_known is false while intake.kinds itself is malformed (its
      * errors are config.c's). Borrowed from the document. */
@@ -48,27 +45,8 @@ typedef struct {
     pl_lifecycle_t *lc;
 } s_ld_t;
 
-static void s_report(s_ld_t *ld, const pl_yaml_node_t *node, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void s_report(s_ld_t *ld, const pl_yaml_node_t *node, int code, const char *fmt, ...)
-{
-    pl_err_t err;
-    pl_err_clear(&err);
-    char msg[sizeof err.message];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    pl_yaml_err_at(&err, ld->doc, node, code, "%s", msg);
-    ld->errors++;
-    if (ld->report) {
-        ld->report(&err, ld->arg);
-    }
-}
-
-#define s_error(ld, node, ...) s_report((ld), (node), PL_ECONFIG, __VA_ARGS__)
-#define s_oom(ld, node) s_report((ld), (node), PL_ENOMEM, "out of memory")
+#define s_error(ld, node, ...) pl__load_error(&(ld)->errors, (node), PL_ECONFIG, __VA_ARGS__)
+#define s_oom(ld, node) pl__load_error(&(ld)->errors, (node), PL_ENOMEM, "out of memory")
 
 /* Joins `count` strings, "a, b or c", for messages; a list that does not
  * fit ends with ", ...". `at` gives string i of `ctx`. */
@@ -924,11 +902,9 @@ pl_lifecycle_t *pl_lifecycle_load_yaml(const pl_yaml_doc_t *doc, const pl_yaml_n
                                        void *arg)
 {
     s_ld_t ld = {
-        .doc = doc,
+        .errors = {.doc = doc, .report = report, .arg = arg},
         .rules = rules,
         .calendars = rules ? pl_rules_calendars(rules) : NULL,
-        .report = report,
-        .arg = arg,
     };
     if (root && pl_yaml_node_kind(root) != PL_YAML_MAPPING) {
         root = NULL; /* config.c reports a root that is not a mapping */
@@ -949,10 +925,10 @@ pl_lifecycle_t *pl_lifecycle_load_yaml(const pl_yaml_doc_t *doc, const pl_yaml_n
             s_parse_approvals(&ld, pl_yaml_node_value(root, i));
         }
     }
-    if (!escalate_given && !ld.errors && !pl__lifecycle_default_escalate_to(ld.lc, rules)) {
+    if (!escalate_given && !ld.errors.count && !pl__lifecycle_default_escalate_to(ld.lc, rules)) {
         s_oom(&ld, root);
     }
-    if (ld.errors) {
+    if (ld.errors.count) {
         pl__lifecycle_free(ld.lc);
         return NULL;
     }

@@ -15,8 +15,8 @@
 #include "config/notify.h"
 
 #include "config/calendar.h"
+#include "config/load_util.h"
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,33 +81,11 @@ const char *pl_sink_type_name(pl_sink_type_t type)
 /* ---- errors and small parsers ---------------------------------------------------------------- */
 
 typedef struct {
-    const pl_yaml_doc_t *doc;
-    pl_notify_report_fn report;
-    void *arg;
-    size_t errors;
+    pl__load_errors_t errors;
 } s_ld_t;
 
-static void s_report(s_ld_t *ld, const pl_yaml_node_t *node, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void s_report(s_ld_t *ld, const pl_yaml_node_t *node, int code, const char *fmt, ...)
-{
-    pl_err_t err;
-    pl_err_clear(&err);
-    char msg[sizeof err.message];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    pl_yaml_err_at(&err, ld->doc, node, code, "%s", msg);
-    ld->errors++;
-    if (ld->report) {
-        ld->report(&err, ld->arg);
-    }
-}
-
-#define s_error(ld, node, ...) s_report((ld), (node), PL_ECONFIG, __VA_ARGS__)
-#define s_oom(ld, node) s_report((ld), (node), PL_ENOMEM, "out of memory")
+#define s_error(ld, node, ...) pl__load_error(&(ld)->errors, (node), PL_ECONFIG, __VA_ARGS__)
+#define s_oom(ld, node) pl__load_error(&(ld)->errors, (node), PL_ENOMEM, "out of memory")
 
 /* Joins a NULL-terminated list: "a, b, c". */
 static void s_join(const char *const *names, char *buf, size_t size)
@@ -1161,7 +1139,7 @@ pl_notify_config_t *pl_notify_load_yaml(const pl_yaml_doc_t *doc, const pl_yaml_
                                         pl_notify_report_fn report, void *arg)
 {
     char desc[64];
-    s_ld_t ld = {.doc = doc, .report = report, .arg = arg};
+    s_ld_t ld = {.errors = {.doc = doc, .report = report, .arg = arg}};
     const pl_yaml_node_t *node = root && pl_yaml_node_kind(root) == PL_YAML_MAPPING
                                      ? pl_yaml_node_get(root, "notify")
                                      : NULL;
@@ -1187,10 +1165,10 @@ pl_notify_config_t *pl_notify_load_yaml(const pl_yaml_doc_t *doc, const pl_yaml_
         }
         s_section_keys[k].parse(&ld, cfg, pl_yaml_node_value(node, i));
     }
-    if (!ld.errors && !s_fill_default_templates(cfg)) {
+    if (!ld.errors.count && !s_fill_default_templates(cfg)) {
         s_oom(&ld, node);
     }
-    if (ld.errors) {
+    if (ld.errors.count) {
         s_config_free(cfg);
         cfg = NULL;
     }

@@ -1,14 +1,12 @@
 /*
- * rules.c: the rules snapshot itself: its memory (one arena, freed at once),
- * the text buffer used by explanations, and its lifecycle (reference
- * counting, stats). Loading is in rules_load.c and rules_sections.c,
- * conditions in rules_cond.c and rules_match.c, classify and route in
- * rules_eval.c; config/README.md documents the rules language.
+ * rules.c: the rules snapshot itself: its memory (one arena, freed at once)
+ * and its lifecycle (reference counting, stats). Loading is in rules_load.c
+ * and rules_sections.c, conditions in rules_cond.c and rules_match.c,
+ * classify and route in rules_eval.c; config/README.md documents the rules
+ * language.
  */
 #include "config/rules_internal.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,90 +70,6 @@ void pl__arena_free(pl__arena_t *arena)
     }
     arena->head = NULL;
     arena->bytes = 0;
-}
-
-/* ---- text buffer -------------------------------------------------------------------------- */
-
-void pl__buf_add(pl__buf_t *buf, const char *s, size_t size)
-{
-    if (buf->failed) {
-        return;
-    }
-    if (buf->size + size + 1 > buf->cap) {
-        size_t cap = buf->cap ? buf->cap * 2 : 128;
-        while (cap < buf->size + size + 1) {
-            cap *= 2;
-        }
-        char *data = realloc(buf->data, cap);
-        if (!data) {
-            buf->failed = true;
-            return;
-        }
-        buf->data = data;
-        buf->cap = cap;
-    }
-    memcpy(buf->data + buf->size, s, size);
-    buf->size += size;
-    buf->data[buf->size] = '\0';
-}
-
-void pl__buf_puts(pl__buf_t *buf, const char *s)
-{
-    pl__buf_add(buf, s, strlen(s));
-}
-
-void pl__buf_printf(pl__buf_t *buf, const char *fmt, ...)
-{
-    char small[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        buf->failed = true;
-        return;
-    }
-    if ((size_t)n < sizeof small) {
-        pl__buf_add(buf, small, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) {
-        buf->failed = true;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    pl__buf_add(buf, big, (size_t)n);
-    free(big);
-}
-
-void pl__buf_cat(pl__buf_t *buf, ...)
-{
-    va_list ap;
-    va_start(ap, buf);
-    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *)) {
-        pl__buf_add(buf, s, strlen(s));
-    }
-    va_end(ap);
-}
-
-void pl__buf_uint(pl__buf_t *buf, unsigned long long value)
-{
-    char digits[24];
-    size_t n = sizeof digits;
-    do {
-        digits[--n] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value);
-    pl__buf_add(buf, digits + n, sizeof digits - n);
-}
-
-void pl__buf_free(pl__buf_t *buf)
-{
-    free(buf->data);
-    memset(buf, 0, sizeof *buf);
 }
 
 /* ---- lifecycle ---------------------------------------------------------------------------- */

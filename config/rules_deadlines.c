@@ -673,12 +673,12 @@ static json_t *s_deadline_json(pl__eval_t *ctx, const pl__deadline_t *d, pl_usec
     if (d->every == 0) {
         pl_duration_format(&d->within, within, sizeof within);
     }
-    pl__buf_t why = {0};
+    pl_buf_t why = {0};
     if (d->when) {
-        pl__buf_puts(&why, "when ");
+        pl_buf_puts(&why, "when ");
         pl__cond_why(ctx, d->when, &why);
     } else {
-        pl__buf_puts(&why, "every case (no when)");
+        pl_buf_puts(&why, "every case (no when)");
     }
     ok = ok && !why.failed;
     json_t *item = NULL;
@@ -700,7 +700,7 @@ static json_t *s_deadline_json(pl__eval_t *ctx, const pl__deadline_t *d, pl_usec
     json_decref(warn_at);
     json_decref(warn_pct);
     json_decref(met_by);
-    pl__buf_free(&why);
+    pl_buf_free(&why);
     return item;
 }
 

@@ -70,11 +70,11 @@ void pl_route_clear(pl_route_t *route)
 static bool s_add_match(pl__eval_t *ctx, json_t *matched, const char *section, const char *rule,
                         const pl__cond_t *cond, const char *fixed)
 {
-    pl__buf_t why = {0};
+    pl_buf_t why = {0};
     if (cond) {
         pl__cond_why(ctx, cond, &why);
     } else {
-        pl__buf_puts(&why, fixed);
+        pl_buf_puts(&why, fixed);
     }
     /* Ids, section names and keywords came through the YAML reader and
      * event values through the event validator: all valid UTF-8, so the
@@ -85,7 +85,7 @@ static bool s_add_match(pl__eval_t *ctx, json_t *matched, const char *section, c
         json_object_set_new_nocheck(item, "rule", json_string_nocheck(rule ? rule : "")) == 0 &&
         json_object_set_new_nocheck(item, "why", json_string_nocheck(why.data ? why.data : "")) ==
             0;
-    pl__buf_free(&why);
+    pl_buf_free(&why);
     if (!ok) {
         json_decref(item);
         return false;
@@ -303,23 +303,23 @@ static bool s_route_pool(const pl_rules_t *rules, const pl__route_rule_t *rule,
     if (round_robin && out->candidates_count > 0) {
         out->assignee = s_dup(out->candidates[rr_counter % out->candidates_count], &ok);
     }
-    pl__buf_t why = {0};
-    pl__buf_uint(&why, out->candidates_count);
-    pl__buf_cat(&why, out->candidates_count == 1 ? " person" : " people", " with role \"",
-                rule->pool_role, "\"", NULL);
+    pl_buf_t why = {0};
+    pl_buf_uint(&why, out->candidates_count);
+    pl_buf_cat(&why, out->candidates_count == 1 ? " person" : " people", " with role \"",
+               rule->pool_role, "\"", NULL);
     if (filter) {
-        pl__buf_cat(&why, " in region \"", filter, "\"", NULL);
+        pl_buf_cat(&why, " in region \"", filter, "\"", NULL);
     } else if (fell_back && region) {
-        pl__buf_cat(&why, " (nobody in the event's region \"", region, "\": any region)", NULL);
+        pl_buf_cat(&why, " (nobody in the event's region \"", region, "\": any region)", NULL);
     } else if (fell_back) {
-        pl__buf_puts(&why, " (the event has no region: any region)");
+        pl_buf_puts(&why, " (the event has no region: any region)");
     }
     if (round_robin && out->assignee) {
-        pl__buf_cat(&why, "; round_robin picked \"", out->assignee, "\" (counter ", NULL);
-        pl__buf_uint(&why, rr_counter);
-        pl__buf_puts(&why, ")");
+        pl_buf_cat(&why, "; round_robin picked \"", out->assignee, "\" (counter ", NULL);
+        pl_buf_uint(&why, rr_counter);
+        pl_buf_puts(&why, ")");
     } else if (!round_robin) {
-        pl__buf_puts(&why, "; least_loaded: the one with the fewest open cases");
+        pl_buf_puts(&why, "; least_loaded: the one with the fewest open cases");
     }
     ok = ok && !why.failed;
     out->pool_why = why.data;

@@ -7,6 +7,7 @@
 #ifndef PL_RULES_INTERNAL_H
 #define PL_RULES_INTERNAL_H
 
+#include "common/pl_buf.h"
 #include "config/ac.h"
 #include "config/calendar.h"
 #include "config/rules.h"
@@ -31,25 +32,6 @@ void *pl__arena_alloc(pl__arena_t *arena, size_t size);
 /* pl__arena_strndup: a NUL-terminated copy of `size` bytes, or NULL. */
 char *pl__arena_strndup(pl__arena_t *arena, const char *s, size_t size);
 void pl__arena_free(pl__arena_t *arena);
-
-/* ---- a growable text buffer for explanations ---------------------------------------------- */
-
-typedef struct pl__buf {
-    char *data; /* NUL-terminated while not failed */
-    size_t size;
-    size_t cap;
-    bool failed; /* out of memory: the text is incomplete */
-} pl__buf_t;
-
-void pl__buf_add(pl__buf_t *buf, const char *s, size_t size);
-void pl__buf_puts(pl__buf_t *buf, const char *s);
-void pl__buf_printf(pl__buf_t *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* pl__buf_cat: appends each string up to the NULL that ends the list; no
- * format parsing (explanations are built per event). */
-void pl__buf_cat(pl__buf_t *buf, ...) __attribute__((sentinel));
-/* pl__buf_uint: appends `value` in decimal. */
-void pl__buf_uint(pl__buf_t *buf, unsigned long long value);
-void pl__buf_free(pl__buf_t *buf);
 
 /* ---- conditions --------------------------------------------------------------------------- */
 
@@ -416,7 +398,7 @@ pl__cond_t *pl__cond_parse(pl__load_t *ld, const pl_yaml_node_t *node);
 
 /* pl__cond_canonical: appends a canonical text of the condition: two
  * conditions are structurally identical when their texts are equal. */
-void pl__cond_canonical(const pl__cond_t *cond, pl__buf_t *buf);
+void pl__cond_canonical(const pl__cond_t *cond, pl_buf_t *buf);
 
 /* pl__cond_mentions: whether the condition names `value` for the result
  * field `kind` (PL__F_KIND or PL__F_CATEGORY) anywhere. */
@@ -485,9 +467,9 @@ void pl__eval_scan(pl__eval_t *ctx);
 bool pl__cond_eval(pl__eval_t *ctx, const pl__cond_t *cond);
 
 /* pl__cond_why: appends why the (holding) condition holds. */
-void pl__cond_why(pl__eval_t *ctx, const pl__cond_t *cond, pl__buf_t *buf);
+void pl__cond_why(pl__eval_t *ctx, const pl__cond_t *cond, pl_buf_t *buf);
 
 /* pl__cond_describe: appends what the condition asks, for "not (...)". */
-void pl__cond_describe(const pl_rules_t *rules, const pl__cond_t *cond, pl__buf_t *buf);
+void pl__cond_describe(const pl_rules_t *rules, const pl__cond_t *cond, pl_buf_t *buf);
 
 #endif

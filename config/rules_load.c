@@ -118,13 +118,11 @@ void pl__rules_error(pl__load_t *ld, const pl_yaml_node_t *node, const char *fmt
 {
     pl_err_t err;
     pl_err_clear(&err);
-    char msg[sizeof err.message];
+    int code = strcmp(fmt, "out of memory") == 0 ? PL_ENOMEM : PL_ECONFIG;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    pl_yaml_err_vat(&err, ld->doc, node, code, fmt, ap);
     va_end(ap);
-    int code = strcmp(fmt, "out of memory") == 0 ? PL_ENOMEM : PL_ECONFIG;
-    pl_yaml_err_at(&err, ld->doc, node, code, "%s", msg);
     ld->errors++;
     /* Sections are read in dependency order, not file order; the errors are
      * sorted before they are reported. Past the cap they are only counted
@@ -423,16 +421,16 @@ void pl__ruleset_check(pl__ruleset_t *sec, const pl_yaml_node_t *item, size_t in
         sec->catch_all_line = pl_yaml_node_line(item);
         return;
     }
-    pl__buf_t canon = {0};
+    pl_buf_t canon = {0};
     pl__cond_canonical(cond, &canon);
     if (canon.failed || !canon.data) {
-        pl__buf_free(&canon);
+        pl_buf_free(&canon);
         pl__rules_error(ld, item, "out of memory");
         return;
     }
     bool added = false;
     pl__idslot_t *slot = pl__idmap_add(sec->conditions, canon.data, (long)index, item, &added);
-    pl__buf_free(&canon);
+    pl_buf_free(&canon);
     if (!slot) {
         pl__rules_error(ld, item, "out of memory");
     } else if (!added) {

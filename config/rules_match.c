@@ -32,7 +32,7 @@ static int s_cmp_str(const void *a, const void *b)
 
 /* Appends the sorted, de-duplicated strings joined by '\x1f'. Keywords are
  * compared lower-cased (ASCII), as the automaton does. */
-static void s_canonical_set(const char *const *values, size_t count, bool fold, pl__buf_t *buf)
+static void s_canonical_set(const char *const *values, size_t count, bool fold, pl_buf_t *buf)
 {
     char **copy = calloc(count ? count : 1, sizeof *copy);
     if (!copy) {
@@ -55,8 +55,8 @@ static void s_canonical_set(const char *const *values, size_t count, bool fold, 
     qsort(copy, count, sizeof *copy, s_cmp_str);
     for (size_t i = 0; i < count; i++) {
         if (i == 0 || strcmp(copy[i], copy[i - 1]) != 0) {
-            pl__buf_puts(buf, copy[i]);
-            pl__buf_add(buf, "\x1f", 1);
+            pl_buf_puts(buf, copy[i]);
+            pl_buf_add(buf, "\x1f", 1);
         }
     }
     for (size_t i = 0; i < count; i++) {
@@ -65,7 +65,7 @@ static void s_canonical_set(const char *const *values, size_t count, bool fold, 
     free(copy);
 }
 
-void pl__cond_canonical(const pl__cond_t *cond, pl__buf_t *buf)
+void pl__cond_canonical(const pl__cond_t *cond, pl_buf_t *buf)
 {
     switch (cond->op) {
     case PL__C_ALL:
@@ -77,7 +77,7 @@ void pl__cond_canonical(const pl__cond_t *cond, pl__buf_t *buf)
             return;
         }
         for (size_t i = 0; i < cond->children_count; i++) {
-            pl__buf_t child = {0};
+            pl_buf_t child = {0};
             pl__cond_canonical(cond->children[i], &child);
             if (child.failed || !child.data) {
                 buf->failed = true;
@@ -85,9 +85,9 @@ void pl__cond_canonical(const pl__cond_t *cond, pl__buf_t *buf)
             texts[i] = child.data;
         }
         if (!buf->failed) {
-            pl__buf_puts(buf, cond->op == PL__C_ALL ? "all(" : "any(");
+            pl_buf_puts(buf, cond->op == PL__C_ALL ? "all(" : "any(");
             s_canonical_set((const char *const *)texts, cond->children_count, false, buf);
-            pl__buf_puts(buf, ")");
+            pl_buf_puts(buf, ")");
         }
         for (size_t i = 0; i < cond->children_count; i++) {
             free(texts[i]);
@@ -96,41 +96,41 @@ void pl__cond_canonical(const pl__cond_t *cond, pl__buf_t *buf)
         return;
     }
     case PL__C_NOT:
-        pl__buf_puts(buf, "not(");
+        pl_buf_puts(buf, "not(");
         pl__cond_canonical(cond->children[0], buf);
-        pl__buf_puts(buf, ")");
+        pl_buf_puts(buf, ")");
         return;
     case PL__C_KEYWORDS:
-        pl__buf_printf(buf, "kw[%llx]{", (unsigned long long)cond->kw_fields);
+        pl_buf_printf(buf, "kw[%llx]{", (unsigned long long)cond->kw_fields);
         s_canonical_set(cond->values, cond->values_count, true, buf);
-        pl__buf_puts(buf, "}");
+        pl_buf_puts(buf, "}");
         return;
     case PL__C_REGEX:
-        pl__buf_printf(buf, "re[%s,%d]{%s}", cond->field.name, cond->icase, cond->pattern);
+        pl_buf_printf(buf, "re[%s,%d]{%s}", cond->field.name, cond->icase, cond->pattern);
         return;
     case PL__C_IN:
-        pl__buf_printf(buf, "in[%s]{", cond->field.name);
+        pl_buf_printf(buf, "in[%s]{", cond->field.name);
         s_canonical_set(cond->values, cond->values_count, false, buf);
-        pl__buf_puts(buf, "}");
+        pl_buf_puts(buf, "}");
         return;
     case PL__C_PRESENT:
     case PL__C_ABSENT:
-        pl__buf_printf(buf, "%s[%s]", cond->op == PL__C_PRESENT ? "present" : "absent",
-                       cond->field.name);
+        pl_buf_printf(buf, "%s[%s]", cond->op == PL__C_PRESENT ? "present" : "absent",
+                      cond->field.name);
         return;
     case PL__C_NUMERIC:
-        pl__buf_printf(buf, "num[%s]{", cond->field.name);
+        pl_buf_printf(buf, "num[%s]{", cond->field.name);
         if (cond->bounds & PL__GT)
-            pl__buf_printf(buf, "gt=%.17g;", cond->gt);
+            pl_buf_printf(buf, "gt=%.17g;", cond->gt);
         if (cond->bounds & PL__GTE)
-            pl__buf_printf(buf, "gte=%.17g;", cond->gte);
+            pl_buf_printf(buf, "gte=%.17g;", cond->gte);
         if (cond->bounds & PL__LT)
-            pl__buf_printf(buf, "lt=%.17g;", cond->lt);
+            pl_buf_printf(buf, "lt=%.17g;", cond->lt);
         if (cond->bounds & PL__LTE)
-            pl__buf_printf(buf, "lte=%.17g;", cond->lte);
+            pl_buf_printf(buf, "lte=%.17g;", cond->lte);
         if (cond->bounds & PL__EQ)
-            pl__buf_printf(buf, "eq=%.17g;", cond->eq);
-        pl__buf_puts(buf, "}");
+            pl_buf_printf(buf, "eq=%.17g;", cond->eq);
+        pl_buf_puts(buf, "}");
         return;
     case PL__C_TAGS: {
         /* Tag ids are indices: print them as a sorted set. */
@@ -141,19 +141,19 @@ void pl__cond_canonical(const pl__cond_t *cond, pl__buf_t *buf)
         }
         memcpy(ids, cond->tag_ids, cond->values_count * sizeof *ids);
         qsort(ids, cond->values_count, sizeof *ids, s_cmp_u32);
-        pl__buf_puts(buf, "tags{");
+        pl_buf_puts(buf, "tags{");
         for (size_t i = 0; i < cond->values_count; i++) {
             if (i == 0 || ids[i] != ids[i - 1]) {
-                pl__buf_uint(buf, ids[i]);
-                pl__buf_puts(buf, ",");
+                pl_buf_uint(buf, ids[i]);
+                pl_buf_puts(buf, ",");
             }
         }
-        pl__buf_puts(buf, "}");
+        pl_buf_puts(buf, "}");
         free(ids);
         return;
     }
     case PL__C_MIN_SEVERITY:
-        pl__buf_printf(buf, "minsev{%d}", cond->severity);
+        pl_buf_printf(buf, "minsev{%d}", cond->severity);
         return;
     }
 }
@@ -487,7 +487,7 @@ bool pl__cond_eval(pl__eval_t *ctx, const pl__cond_t *cond)
 
 /* ---- explanations ------------------------------------------------------------------------- */
 
-static void s_bounds_text(const pl__cond_t *cond, pl__buf_t *buf)
+static void s_bounds_text(const pl__cond_t *cond, pl_buf_t *buf)
 {
     static const struct {
         unsigned bit;
@@ -497,117 +497,117 @@ static void s_bounds_text(const pl__cond_t *cond, pl__buf_t *buf)
     bool first = true;
     for (size_t i = 0; i < 5; i++) {
         if (cond->bounds & ops[i].bit) {
-            pl__buf_printf(buf, "%s%s %.15g", first ? "" : " and ", ops[i].op, values[i]);
+            pl_buf_printf(buf, "%s%s %.15g", first ? "" : " and ", ops[i].op, values[i]);
             first = false;
         }
     }
 }
 
 /* Lists up to 8 strings as [a, b, ...]. */
-static void s_list_text(const char *const *values, size_t count, pl__buf_t *buf)
+static void s_list_text(const char *const *values, size_t count, pl_buf_t *buf)
 {
-    pl__buf_puts(buf, "[");
+    pl_buf_puts(buf, "[");
     for (size_t i = 0; i < count && i < 8; i++) {
-        pl__buf_printf(buf, "%s\"%s\"", i ? ", " : "", values[i]);
+        pl_buf_printf(buf, "%s\"%s\"", i ? ", " : "", values[i]);
     }
     if (count > 8) {
-        pl__buf_printf(buf, ", ... (%zu in all)", count);
+        pl_buf_printf(buf, ", ... (%zu in all)", count);
     }
-    pl__buf_puts(buf, "]");
+    pl_buf_puts(buf, "]");
 }
 
-static void s_describe_child(const pl_rules_t *rules, const pl__cond_t *child, pl__buf_t *buf)
+static void s_describe_child(const pl_rules_t *rules, const pl__cond_t *child, pl_buf_t *buf)
 {
     bool group = child->op == PL__C_ALL || child->op == PL__C_ANY;
     if (group) {
-        pl__buf_puts(buf, "(");
+        pl_buf_puts(buf, "(");
     }
     pl__cond_describe(rules, child, buf);
     if (group) {
-        pl__buf_puts(buf, ")");
+        pl_buf_puts(buf, ")");
     }
 }
 
-void pl__cond_describe(const pl_rules_t *rules, const pl__cond_t *cond, pl__buf_t *buf)
+void pl__cond_describe(const pl_rules_t *rules, const pl__cond_t *cond, pl_buf_t *buf)
 {
     switch (cond->op) {
     case PL__C_ALL:
     case PL__C_ANY:
         for (size_t i = 0; i < cond->children_count; i++) {
             if (i) {
-                pl__buf_puts(buf, cond->op == PL__C_ALL ? " and " : " or ");
+                pl_buf_puts(buf, cond->op == PL__C_ALL ? " and " : " or ");
             }
             s_describe_child(rules, cond->children[i], buf);
         }
         return;
     case PL__C_NOT:
-        pl__buf_puts(buf, "not (");
+        pl_buf_puts(buf, "not (");
         pl__cond_describe(rules, cond->children[0], buf);
-        pl__buf_puts(buf, ")");
+        pl_buf_puts(buf, ")");
         return;
     case PL__C_KEYWORDS: {
-        pl__buf_puts(buf, cond->values_count == 1 ? "keyword " : "a keyword of ");
+        pl_buf_puts(buf, cond->values_count == 1 ? "keyword " : "a keyword of ");
         if (cond->values_count == 1) {
-            pl__buf_printf(buf, "\"%s\"", cond->values[0]);
+            pl_buf_printf(buf, "\"%s\"", cond->values[0]);
         } else {
             s_list_text(cond->values, cond->values_count, buf);
         }
-        pl__buf_puts(buf, " in ");
+        pl_buf_puts(buf, " in ");
         bool first = true;
         for (size_t f = 0; f < rules->kw_fields_count; f++) {
             if (cond->kw_fields & (UINT64_C(1) << f)) {
-                pl__buf_printf(buf, "%s%s", first ? "" : " or ", rules->kw_fields[f].name);
+                pl_buf_printf(buf, "%s%s", first ? "" : " or ", rules->kw_fields[f].name);
                 first = false;
             }
         }
         return;
     }
     case PL__C_REGEX:
-        pl__buf_printf(buf, "%s matches /%s/%s", cond->field.name, cond->pattern,
-                       cond->icase ? "i" : "");
+        pl_buf_printf(buf, "%s matches /%s/%s", cond->field.name, cond->pattern,
+                      cond->icase ? "i" : "");
         return;
     case PL__C_IN:
         if (cond->values_count == 1) {
-            pl__buf_cat(buf, cond->field.name, " is \"", cond->values[0], "\"", NULL);
+            pl_buf_cat(buf, cond->field.name, " is \"", cond->values[0], "\"", NULL);
         } else {
-            pl__buf_printf(buf, "%s is one of ", cond->field.name);
+            pl_buf_printf(buf, "%s is one of ", cond->field.name);
             s_list_text(cond->values, cond->values_count, buf);
         }
         return;
     case PL__C_PRESENT:
-        pl__buf_cat(buf, cond->field.name, " is present", NULL);
+        pl_buf_cat(buf, cond->field.name, " is present", NULL);
         return;
     case PL__C_ABSENT:
-        pl__buf_cat(buf, cond->field.name, " is absent", NULL);
+        pl_buf_cat(buf, cond->field.name, " is absent", NULL);
         return;
     case PL__C_NUMERIC:
-        pl__buf_printf(buf, "%s ", cond->field.name);
+        pl_buf_printf(buf, "%s ", cond->field.name);
         s_bounds_text(cond, buf);
         return;
     case PL__C_TAGS: {
-        pl__buf_puts(buf, cond->values_count == 1 ? "tag " : "a tag of [");
+        pl_buf_puts(buf, cond->values_count == 1 ? "tag " : "a tag of [");
         for (size_t i = 0; i < cond->values_count && i < 8; i++) {
-            pl__buf_printf(buf, "%s\"%s\"", i ? ", " : "", rules->tags[cond->tag_ids[i]].id);
+            pl_buf_printf(buf, "%s\"%s\"", i ? ", " : "", rules->tags[cond->tag_ids[i]].id);
         }
         if (cond->values_count > 1) {
-            pl__buf_puts(buf, cond->values_count > 8 ? ", ...]" : "]");
+            pl_buf_puts(buf, cond->values_count > 8 ? ", ...]" : "]");
         }
         return;
     }
     case PL__C_MIN_SEVERITY:
-        pl__buf_cat(buf, "severity >= ", pl_rules_severities[cond->severity], NULL);
+        pl_buf_cat(buf, "severity >= ", pl_rules_severities[cond->severity], NULL);
         return;
     }
 }
 
-void pl__cond_why(pl__eval_t *ctx, const pl__cond_t *cond, pl__buf_t *buf)
+void pl__cond_why(pl__eval_t *ctx, const pl__cond_t *cond, pl_buf_t *buf)
 {
     const pl_rules_t *rules = ctx->rules;
     switch (cond->op) {
     case PL__C_ALL:
         for (size_t i = 0; i < cond->children_count; i++) {
             if (i) {
-                pl__buf_puts(buf, " and ");
+                pl_buf_puts(buf, " and ");
             }
             pl__cond_why(ctx, cond->children[i], buf);
         }
@@ -630,8 +630,8 @@ void pl__cond_why(pl__eval_t *ctx, const pl__cond_t *cond, pl__buf_t *buf)
         for (size_t i = 0; i < ctx->hits_count; i++) {
             const pl__hit_t *hit = &ctx->hits[i];
             if (hit->cond == cond->kw_index) {
-                pl__buf_cat(buf, "keyword \"", rules->kw_entries[hit->entry].text, "\" in ",
-                            rules->kw_fields[hit->field].name, NULL);
+                pl_buf_cat(buf, "keyword \"", rules->kw_entries[hit->entry].text, "\" in ",
+                           rules->kw_fields[hit->field].name, NULL);
                 return;
             }
         }
@@ -640,28 +640,28 @@ void pl__cond_why(pl__eval_t *ctx, const pl__cond_t *cond, pl__buf_t *buf)
     case PL__C_IN: {
         char scratch[64];
         const char *text = s_value_text(ctx, &cond->field, scratch, sizeof scratch);
-        pl__buf_cat(buf, cond->field.name, " is \"", text ? text : "", "\"", NULL);
+        pl_buf_cat(buf, cond->field.name, " is \"", text ? text : "", "\"", NULL);
         return;
     }
     case PL__C_NUMERIC: {
         double x = 0;
         s_number_of(ctx, &cond->field, &x);
-        pl__buf_printf(buf, "%s = %.15g (", cond->field.name, x);
+        pl_buf_printf(buf, "%s = %.15g (", cond->field.name, x);
         s_bounds_text(cond, buf);
-        pl__buf_puts(buf, ")");
+        pl_buf_puts(buf, ")");
         return;
     }
     case PL__C_TAGS:
         for (size_t i = 0; i < cond->values_count; i++) {
             if (ctx->tags_on[cond->tag_ids[i]]) {
-                pl__buf_cat(buf, "tag \"", rules->tags[cond->tag_ids[i]].id, "\"", NULL);
+                pl_buf_cat(buf, "tag \"", rules->tags[cond->tag_ids[i]].id, "\"", NULL);
                 return;
             }
         }
         return;
     case PL__C_MIN_SEVERITY:
-        pl__buf_cat(buf, "severity ", pl_rules_severities[ctx->severity],
-                    " >= ", pl_rules_severities[cond->severity], NULL);
+        pl_buf_cat(buf, "severity ", pl_rules_severities[ctx->severity],
+                   " >= ", pl_rules_severities[cond->severity], NULL);
         return;
     }
 }

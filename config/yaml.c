@@ -690,14 +690,22 @@ char *pl_yaml_node_describe(const pl_yaml_node_t *node, char *buf, size_t size)
 int pl_yaml_err_at(pl_err_t *err, const pl_yaml_doc_t *doc, const pl_yaml_node_t *node, int code,
                    const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    pl_yaml_err_vat(err, doc, node, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int pl_yaml_err_vat(pl_err_t *err, const pl_yaml_doc_t *doc, const pl_yaml_node_t *node, int code,
+                    const char *fmt, va_list ap)
+{
     if (!err) {
         return code;
     }
+    /* pl_err_set_at takes only a variadic format: render the message first. */
     char msg[sizeof err->message];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     return pl_err_set_at(err, code, doc ? doc->name : NULL, node ? node->line : 0,
                          node ? node->column : 0, "%s", msg);
 }

@@ -26,6 +26,7 @@
 
 #include "common/pl_err.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -164,5 +165,10 @@ char *pl_yaml_node_describe(const pl_yaml_node_t *node, char *buf, size_t size);
  */
 int pl_yaml_err_at(pl_err_t *err, const pl_yaml_doc_t *doc, const pl_yaml_node_t *node, int code,
                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* pl_yaml_err_vat: pl_yaml_err_at with a va_list, for a loader's own
+ * printf-like error helper. Leaves `ap` indeterminate. Returns `code`. */
+int pl_yaml_err_vat(pl_err_t *err, const pl_yaml_doc_t *doc, const pl_yaml_node_t *node, int code,
+                    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "workers/notify_render.h"
 
+#include "common/pl_buf.h"
 #include "config/deadlines.h"
 #include "config/people.h"
 
@@ -16,104 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* ---- a growable text buffer --------------------------------------------------------------- */
-
-typedef struct {
-    char *data; /* NUL-terminated while not failed */
-    size_t size;
-    size_t cap;
-    bool failed; /* out of memory: the text is incomplete */
-} s_buf_t;
-
-static void s_buf_add(s_buf_t *buf, const char *s, size_t size)
-{
-    if (buf->failed) {
-        return;
-    }
-    if (buf->cap - buf->size <= size) {
-        size_t cap = buf->cap ? buf->cap : 256;
-        while (cap - buf->size <= size) {
-            if (cap > SIZE_MAX / 2) {
-                buf->failed = true;
-                return;
-            }
-            cap *= 2;
-        }
-        char *data = realloc(buf->data, cap);
-        if (!data) {
-            buf->failed = true;
-            return;
-        }
-        buf->data = data;
-        buf->cap = cap;
-    }
-    memcpy(buf->data + buf->size, s, size);
-    buf->size += size;
-    buf->data[buf->size] = '\0';
-}
-
-static void s_buf_puts(s_buf_t *buf, const char *s)
-{
-    s_buf_add(buf, s, strlen(s));
-}
-
-static void s_buf_printf(s_buf_t *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void s_buf_printf(s_buf_t *buf, const char *fmt, ...)
-{
-    char small[128];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        buf->failed = true;
-        return;
-    }
-    if ((size_t)n < sizeof small) {
-        s_buf_add(buf, small, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) {
-        buf->failed = true;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    s_buf_add(buf, big, (size_t)n);
-    free(big);
-}
-
-/* Hands the text over (caller frees), or NULL when anything failed. */
-static char *s_buf_take(s_buf_t *buf, size_t *size)
-{
-    if (buf->failed) {
-        free(buf->data);
-        *buf = (s_buf_t){0};
-        return NULL;
-    }
-    if (!buf->data) {
-        s_buf_add(buf, "", 0);
-        if (buf->failed) {
-            return NULL;
-        }
-    }
-    char *data = buf->data;
-    if (size) {
-        *size = buf->size;
-    }
-    *buf = (s_buf_t){0};
-    return data;
-}
-
-static void s_buf_free(s_buf_t *buf)
-{
-    free(buf->data);
-    *buf = (s_buf_t){0};
-}
 
 /* ---- recipients --------------------------------------------------------------------------- */
 
@@ -309,26 +212,26 @@ static int64_t s_floor_div(int64_t a, int64_t b)
 }
 
 /* Writes local seconds as "YYYY-MM-DD HH:MM". */
-static void s_add_local_minute(s_buf_t *buf, int64_t local)
+static void s_add_local_minute(pl_buf_t *buf, int64_t local)
 {
     int64_t days = s_floor_div(local, 86400);
     int64_t rest = local - days * 86400;
     int64_t year;
     int month, day;
     pl_time_civil_from_days(days, &year, &month, &day);
-    s_buf_printf(buf, "%04" PRId64 "-%02d-%02d %02d:%02d", year, month, day, (int)(rest / 3600),
-                 (int)(rest % 3600 / 60));
+    pl_buf_printf(buf, "%04" PRId64 "-%02d-%02d %02d:%02d", year, month, day, (int)(rest / 3600),
+                  (int)(rest % 3600 / 60));
 }
 
 /* due_at: the instant on the wall clock of the rules' default calendar. A
  * snapshot without calendars (pl_rules_new_empty) has no zone to speak of,
  * so the time is given in UTC and says so. A value that is not RFC 3339 is
  * printed as it is. */
-static void s_add_due_at(s_buf_t *buf, const pl_rules_t *rules, const char *text)
+static void s_add_due_at(pl_buf_t *buf, const pl_rules_t *rules, const char *text)
 {
     pl_usec_t t;
     if (pl_time_parse_rfc3339(text, &t) != 0) {
-        s_buf_puts(buf, text);
+        pl_buf_puts(buf, text);
         return;
     }
     const pl_calendars_t *set = rules ? pl_rules_calendars(rules) : NULL;
@@ -337,13 +240,13 @@ static void s_add_due_at(s_buf_t *buf, const pl_rules_t *rules, const char *text
         s_add_local_minute(buf, pl_tz_local_seconds(pl_calendar_tz(cal), t));
     } else {
         s_add_local_minute(buf, s_floor_div(t, PL_USEC_PER_SEC));
-        s_buf_puts(buf, " UTC");
+        pl_buf_puts(buf, " UTC");
     }
 }
 
 /* A scalar in the text; false (nothing written) for null, "" and
  * containers. */
-static bool s_add_scalar(s_buf_t *buf, const json_t *v)
+static bool s_add_scalar(pl_buf_t *buf, const json_t *v)
 {
     if (!v) {
         return false;
@@ -353,34 +256,34 @@ static bool s_add_scalar(s_buf_t *buf, const json_t *v)
         if (json_string_length(v) == 0) {
             return false;
         }
-        s_buf_puts(buf, json_string_value(v));
+        pl_buf_puts(buf, json_string_value(v));
         return true;
     case JSON_INTEGER:
-        s_buf_printf(buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        pl_buf_printf(buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return true;
     case JSON_REAL:
-        s_buf_printf(buf, "%.15g", json_real_value(v));
+        pl_buf_printf(buf, "%.15g", json_real_value(v));
         return true;
     case JSON_TRUE:
-        s_buf_puts(buf, "true");
+        pl_buf_puts(buf, "true");
         return true;
     case JSON_FALSE:
-        s_buf_puts(buf, "false");
+        pl_buf_puts(buf, "false");
         return true;
     default:
         return false;
     }
 }
 
-static void s_add_field(s_buf_t *buf, const pl_rules_t *rules, const char *topic,
+static void s_add_field(pl_buf_t *buf, const pl_rules_t *rules, const char *topic,
                         const json_t *payload, const pl_recipients_t *rcpt, const char *name)
 {
     if (strcmp(name, "event") == 0) {
-        s_buf_puts(buf, s_topic_words(topic));
+        pl_buf_puts(buf, s_topic_words(topic));
         return;
     }
     if (strcmp(name, "topic") == 0) {
-        s_buf_puts(buf, topic);
+        pl_buf_puts(buf, topic);
         return;
     }
     if (strcmp(name, "to") == 0) {
@@ -388,12 +291,12 @@ static void s_add_field(s_buf_t *buf, const pl_rules_t *rules, const char *topic
         for (size_t i = 0; rcpt && i < rcpt->count; i++) {
             const char *who = rcpt->items[i].name ? rcpt->items[i].name : rcpt->items[i].id;
             if (who) {
-                s_buf_puts(buf, told++ ? "、" : "");
-                s_buf_puts(buf, who);
+                pl_buf_puts(buf, told++ ? "、" : "");
+                pl_buf_puts(buf, who);
             }
         }
         if (told == 0) {
-            s_buf_puts(buf, "-");
+            pl_buf_puts(buf, "-");
         }
         return;
     }
@@ -410,7 +313,7 @@ static void s_add_field(s_buf_t *buf, const pl_rules_t *rules, const char *topic
         {
             size_t before = buf->size;
             if (written) {
-                s_buf_puts(buf, "、");
+                pl_buf_puts(buf, "、");
             }
             if (s_add_scalar(buf, item)) {
                 written++;
@@ -420,12 +323,12 @@ static void s_add_field(s_buf_t *buf, const pl_rules_t *rules, const char *topic
             }
         }
         if (written == 0) {
-            s_buf_puts(buf, "-");
+            pl_buf_puts(buf, "-");
         }
         return;
     }
     if (!s_add_scalar(buf, v)) {
-        s_buf_puts(buf, "-");
+        pl_buf_puts(buf, "-");
     }
 }
 
@@ -473,7 +376,7 @@ char *pl_notify_text(const pl_notify_config_t *cfg, const pl_notify_sink_t *sink
     if (!tmpl) {
         return NULL;
     }
-    s_buf_t buf = {0};
+    pl_buf_t buf = {0};
     const char *p = tmpl;
     while (*p) {
         const char *name;
@@ -483,7 +386,7 @@ char *pl_notify_text(const pl_notify_config_t *cfg, const pl_notify_sink_t *sink
             /* Copy up to the next possible placeholder at once. */
             const char *next = strchr(p + 1, '{');
             size_t n = next ? (size_t)(next - p) : strlen(p);
-            s_buf_add(&buf, p, n);
+            pl_buf_add(&buf, p, n);
             p += n;
             continue;
         }
@@ -493,11 +396,11 @@ char *pl_notify_text(const pl_notify_config_t *cfg, const pl_notify_sink_t *sink
             field[name_size] = '\0';
             s_add_field(&buf, rules, topic, payload, rcpt, field);
         } else {
-            s_buf_puts(&buf, "-"); /* no field has so long a name */
+            pl_buf_puts(&buf, "-"); /* no field has so long a name */
         }
         p += used;
     }
-    return s_buf_take(&buf, NULL);
+    return pl_buf_take(&buf, NULL);
 }
 
 /* ---- JSON bodies -------------------------------------------------------------------------- */
@@ -610,7 +513,7 @@ static json_t *s_body_feishu(const char *text)
 static const char s_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* Appends the base64 of `size` bytes (RFC 4648, with padding, no breaks). */
-static void s_add_base64(s_buf_t *buf, const unsigned char *p, size_t size)
+static void s_add_base64(pl_buf_t *buf, const unsigned char *p, size_t size)
 {
     char quad[4];
     for (size_t i = 0; i < size; i += 3) {
@@ -625,7 +528,7 @@ static void s_add_base64(s_buf_t *buf, const unsigned char *p, size_t size)
         quad[1] = s_b64[v >> 12 & 63];
         quad[2] = i + 1 < size ? s_b64[v >> 6 & 63] : '=';
         quad[3] = i + 2 < size ? s_b64[v & 63] : '=';
-        s_buf_add(buf, quad, 4);
+        pl_buf_add(buf, quad, 4);
     }
 }
 
@@ -710,7 +613,7 @@ static uint64_t s_fnv1a64(const char *s)
 /* Message-ID: <PREFIX-HASH@plaint>: the key's printable part (for people
  * reading headers) and the FNV-1a 64 of the whole key (so keys that differ
  * only in dropped characters still differ). */
-static void s_add_message_id(s_buf_t *buf, const char *key)
+static void s_add_message_id(pl_buf_t *buf, const char *key)
 {
     enum { S_PREFIX_MAX = 64 };
     char prefix[S_PREFIX_MAX + 1];
@@ -722,12 +625,12 @@ static void s_add_message_id(s_buf_t *buf, const char *key)
         prefix[n++] = keep ? c : '_';
     }
     prefix[n] = '\0';
-    s_buf_printf(buf, "Message-ID: <%s%s%016" PRIx64 "@plaint>\r\n", prefix, n ? "-" : "",
-                 s_fnv1a64(key));
+    pl_buf_printf(buf, "Message-ID: <%s%s%016" PRIx64 "@plaint>\r\n", prefix, n ? "-" : "",
+                  s_fnv1a64(key));
 }
 
 /* Date: RFC 5322 section 3.3, in UTC. */
-static void s_add_date(s_buf_t *buf, pl_usec_t now)
+static void s_add_date(pl_buf_t *buf, pl_usec_t now)
 {
     static const char *const wdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
     static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -739,31 +642,31 @@ static void s_add_date(s_buf_t *buf, pl_usec_t now)
     int month, day;
     pl_time_civil_from_days(days, &year, &month, &day);
     int wday = (int)((days % 7 + 7 + 3) % 7); /* 1970-01-01 was a Thursday */
-    s_buf_printf(buf, "Date: %s, %d %s %04" PRId64 " %02d:%02d:%02d +0000\r\n", wdays[wday], day,
-                 months[month - 1], year, (int)(rest / 3600), (int)(rest % 3600 / 60),
-                 (int)(rest % 60));
+    pl_buf_printf(buf, "Date: %s, %d %s %04" PRId64 " %02d:%02d:%02d +0000\r\n", wdays[wday], day,
+                  months[month - 1], year, (int)(rest / 3600), (int)(rest % 3600 / 60),
+                  (int)(rest % 60));
 }
 
 /* To: the addresses, folded before a line would pass 76 columns. */
-static void s_add_to(s_buf_t *buf, const s_addrs_t *list)
+static void s_add_to(pl_buf_t *buf, const s_addrs_t *list)
 {
     size_t column = 4;
-    s_buf_puts(buf, "To: ");
+    pl_buf_puts(buf, "To: ");
     for (size_t i = 0; i < list->count; i++) {
         size_t size = strlen(list->items[i]);
         if (i > 0) {
             if (column + 2 + size > 76) {
-                s_buf_puts(buf, ",\r\n ");
+                pl_buf_puts(buf, ",\r\n ");
                 column = 1;
             } else {
-                s_buf_puts(buf, ", ");
+                pl_buf_puts(buf, ", ");
                 column += 2;
             }
         }
-        s_buf_add(buf, list->items[i], size);
+        pl_buf_add(buf, list->items[i], size);
         column += size;
     }
-    s_buf_puts(buf, "\r\n");
+    pl_buf_puts(buf, "\r\n");
 }
 
 /* Subject: "[Plaint] " and the first line of the text as RFC 2047 B
@@ -773,22 +676,22 @@ static void s_add_to(s_buf_t *buf, const s_addrs_t *list)
  * ends inside a UTF-8 sequence (section 5: each word must decode on its
  * own). Control characters are dropped: base64 keeps CR/LF out of the
  * header, and a mail client would show them as boxes. */
-static int s_add_subject(s_buf_t *buf, const char *text)
+static int s_add_subject(pl_buf_t *buf, const char *text)
 {
-    s_buf_t line = {0};
-    s_buf_puts(&line, "[Plaint] ");
+    pl_buf_t line = {0};
+    pl_buf_puts(&line, "[Plaint] ");
     for (const unsigned char *p = (const unsigned char *)text; *p && *p != '\n'; p++) {
         if (*p >= 0x20 && *p != 0x7f) {
-            s_buf_add(&line, (const char *)p, 1);
+            pl_buf_add(&line, (const char *)p, 1);
         }
     }
     if (line.failed) {
-        s_buf_free(&line);
+        pl_buf_free(&line);
         return PL_ENOMEM;
     }
     const unsigned char *s = (const unsigned char *)line.data;
     size_t size = line.size, pos = 0;
-    s_buf_puts(buf, "Subject:");
+    pl_buf_puts(buf, "Subject:");
     bool first = true;
     while (pos < size) {
         size_t max = first ? 39 : 45;
@@ -802,42 +705,42 @@ static int s_add_subject(s_buf_t *buf, const char *text)
                 n = back; /* else not UTF-8 at all: cut anywhere */
             }
         }
-        s_buf_puts(buf, first ? " =?UTF-8?B?" : "\r\n =?UTF-8?B?");
+        pl_buf_puts(buf, first ? " =?UTF-8?B?" : "\r\n =?UTF-8?B?");
         s_add_base64(buf, s + pos, n);
-        s_buf_puts(buf, "?=");
+        pl_buf_puts(buf, "?=");
         pos += n;
         first = false;
     }
-    s_buf_puts(buf, "\r\n");
-    s_buf_free(&line);
+    pl_buf_puts(buf, "\r\n");
+    pl_buf_free(&line);
     return 0;
 }
 
 /* The body: the text with CRLF line ends (RFC 2045 section 6.8: text is
  * put in canonical form before it is encoded), in base64 lines of 76. */
-static int s_add_body(s_buf_t *buf, const char *text)
+static int s_add_body(pl_buf_t *buf, const char *text)
 {
-    s_buf_t canon = {0};
+    pl_buf_t canon = {0};
     for (const char *p = text; *p; p++) {
         if (*p == '\n' || *p == '\r') {
-            s_buf_add(&canon, "\r\n", 2);
+            pl_buf_add(&canon, "\r\n", 2);
             if (p[0] == '\r' && p[1] == '\n') {
                 p++;
             }
         } else {
-            s_buf_add(&canon, p, 1);
+            pl_buf_add(&canon, p, 1);
         }
     }
     if (canon.failed) {
-        s_buf_free(&canon);
+        pl_buf_free(&canon);
         return PL_ENOMEM;
     }
     for (size_t pos = 0; pos < canon.size; pos += 57) { /* 57 bytes = 76 base64 characters */
         size_t n = canon.size - pos < 57 ? canon.size - pos : 57;
         s_add_base64(buf, (const unsigned char *)canon.data + pos, n);
-        s_buf_puts(buf, "\r\n");
+        pl_buf_puts(buf, "\r\n");
     }
-    s_buf_free(&canon);
+    pl_buf_free(&canon);
     return 0;
 }
 
@@ -863,22 +766,22 @@ static int s_build_email(const pl_notify_sink_t *sink, const char *text,
         s_addrs_free(&list);
         return rc;
     }
-    s_buf_t buf = {0};
-    s_buf_printf(&buf, "From: %s\r\n", sink->from);
+    pl_buf_t buf = {0};
+    pl_buf_printf(&buf, "From: %s\r\n", sink->from);
     s_add_to(&buf, &list);
     rc = s_add_subject(&buf, text);
     s_add_date(&buf, now);
     s_add_message_id(&buf, key ? key : "");
-    s_buf_puts(&buf, "MIME-Version: 1.0\r\n"
-                     "Content-Type: text/plain; charset=UTF-8\r\n"
-                     "Content-Transfer-Encoding: base64\r\n"
-                     "Auto-Submitted: auto-generated\r\n"
-                     "\r\n");
+    pl_buf_puts(&buf, "MIME-Version: 1.0\r\n"
+                      "Content-Type: text/plain; charset=UTF-8\r\n"
+                      "Content-Transfer-Encoding: base64\r\n"
+                      "Auto-Submitted: auto-generated\r\n"
+                      "\r\n");
     if (rc == 0) {
         rc = s_add_body(&buf, text);
     }
-    char *body = rc == 0 ? s_buf_take(&buf, &out->body_len) : NULL;
-    s_buf_free(&buf);
+    char *body = rc == 0 ? pl_buf_take(&buf, &out->body_len) : NULL;
+    pl_buf_free(&buf);
     if (!body) {
         s_addrs_free(&list);
         return PL_ENOMEM;

@@ -1,47 +1,30 @@
 /*
- * fake_http: see fake_http.h. One server thread owns the listening socket,
- * a wake-up pipe and every connection, and polls them all. The mutex guards
- * only what the test thread also touches: the script, the modes and the
- * records. Each connection keeps its unparsed input; a request is parsed
+ * fake_http: see fake_http.h. The server thread, the sockets and the lock
+ * come from fake_net.c; the lock guards only what the test thread also
+ * touches: the script, the modes and the records. Each connection keeps its
+ * unparsed input; a request is parsed
  * again from its start whenever more bytes arrive until it is complete,
  * which is quadratic only in the number of reads of one request and keeps
  * the parser free of saved states.
  */
 #include "fake_http.h"
 
+#include "common/pl_buf.h"
 #include "common/pl_err.h"
+#include "fake_net.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #define S_MAX_HEAD (64 * 1024)
 #define S_MAX_BODY (16 * 1024 * 1024)
 /* Room for the chunk framing around a maximal chunked body. */
 #define S_MAX_INPUT (S_MAX_HEAD + 2 * S_MAX_BODY)
-#define S_MAX_CONNS 256
-#define S_READ_SIZE (64 * 1024)
-/* The server thread re-checks the stop flag at least this often. */
-#define S_TICK_MS 100
 
 static const char s_default_body[] = "{\"errcode\":0,\"errmsg\":\"ok\"}";
-
-typedef struct s_buf {
-    char *data;
-    size_t size;
-    size_t cap;
-} s_buf_t;
 
 typedef struct s_answer {
     int status;
@@ -50,39 +33,15 @@ typedef struct s_answer {
     struct s_answer *next;
 } s_answer_t;
 
-typedef enum {
-    S_CONN_OPEN,     /* reading requests and answering them */
-    S_CONN_HUNG,     /* hang mode caught it: read and drop, never write */
-    S_CONN_CLOSING,  /* write what is queued, then shut down the sending side */
-    S_CONN_DRAINING, /* sending side shut: read and drop until the peer closes */
-    S_CONN_DEAD,     /* to be closed and freed */
-} s_conn_state_t;
-
+/* States: OPEN reads requests and answers them; HUNG (hang mode caught it)
+ * reads and drops, never writes. */
 typedef struct s_conn {
-    int fd;
-    unsigned id;
-    s_conn_state_t state;
-    s_buf_t in;
-    s_buf_t out;
-    size_t out_off;
+    fake_net_conn_t base; /* first: fake_net casts between the two */
     bool continue_sent; /* 100 Continue already answered for the current request */
 } s_conn_t;
 
 struct fake_http {
-    int listen_fd;
-    int wake[2];
-    int port;
-    pthread_t thread;
-
-    /* Owned by the server thread while it runs. */
-    s_conn_t **conns;
-    size_t conns_count;
-    struct pollfd *pfds;
-    size_t pfds_cap;
-
-    pthread_mutex_t mu; /* guards everything below */
-    pthread_cond_t cond;
-    bool stopping;
+    fake_net_t *net; /* its lock guards everything below */
     bool hang;
     bool close_mode;
     s_answer_t *script_head;
@@ -91,66 +50,9 @@ struct fake_http {
     fake_http_req_t *reqs;
     size_t reqs_count;
     size_t reqs_cap;
-    size_t connections;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static int s_buf_reserve(s_buf_t *b, size_t extra)
-{
-    if (b->size + extra + 1 <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->size + extra + 1)
-        cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (!p)
-        return -1;
-    b->data = p;
-    b->cap = cap;
-    return 0;
-}
-
-/* Appends and keeps the content NUL-terminated. */
-static int s_buf_append(s_buf_t *b, const void *data, size_t size)
-{
-    if (s_buf_reserve(b, size) < 0)
-        return -1;
-    if (size)
-        memcpy(b->data + b->size, data, size);
-    b->size += size;
-    b->data[b->size] = '\0';
-    return 0;
-}
-
-static int s_buf_printf(s_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int s_buf_printf(s_buf_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || s_buf_reserve(b, (size_t)n) < 0)
-        return -1;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->size, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->size += (size_t)n;
-    return 0;
-}
-
-/* Drops the first n bytes. */
-static void s_buf_consume(s_buf_t *b, size_t n)
-{
-    if (n >= b->size) {
-        b->size = 0;
-    } else {
-        memmove(b->data, b->data + n, b->size - n);
-        b->size -= n;
-    }
-    if (b->data)
-        b->data[b->size] = '\0';
-}
 
 static const char *s_find(const char *hay, size_t hay_size, const char *needle)
 {
@@ -199,33 +101,6 @@ static bool s_has_token(const char *value, const char *token)
         p = end;
     }
     return false;
-}
-
-static int s_set_flags(int fd)
-{
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-        return -1;
-    /* Integration tests fork plaintd: it must not inherit our sockets. */
-    int fdfl = fcntl(fd, F_GETFD);
-    if (fdfl < 0 || fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) < 0)
-        return -1;
-    return 0;
-}
-
-static struct timespec s_deadline(int timeout_ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    if (timeout_ms < 0)
-        timeout_ms = 0;
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
 }
 
 static const struct {
@@ -463,7 +338,7 @@ static int s_parse_head(const char *buf, size_t size, fake_http_req_t *req, s_he
  * NULL), S_PARSE_MORE when more bytes are needed, or the status to answer
  * with when it is malformed (400) or too large (413).
  */
-static int s_parse_chunked(const char *buf, size_t size, size_t *used, s_buf_t *body)
+static int s_parse_chunked(const char *buf, size_t size, size_t *used, pl_buf_t *body)
 {
     size_t pos = 0;
     size_t total = 0;
@@ -501,8 +376,11 @@ static int s_parse_chunked(const char *buf, size_t size, size_t *used, s_buf_t *
             return S_PARSE_MORE;
         if (buf[pos + chunk] != '\r' || buf[pos + chunk + 1] != '\n')
             return 400;
-        if (body && s_buf_append(body, buf + pos, chunk) < 0)
-            return 500;
+        if (body) {
+            pl_buf_add(body, buf + pos, chunk);
+            if (body->failed)
+                return 500;
+        }
         total += chunk;
         pos += chunk + 2;
     }
@@ -522,25 +400,12 @@ static int s_parse_chunked(const char *buf, size_t size, size_t *used, s_buf_t *
 
 /* ---- connections ---------------------------------------------------------- */
 
-static void s_conn_free(s_conn_t *c)
-{
-    if (!c)
-        return;
-    if (c->fd >= 0)
-        close(c->fd);
-    free(c->in.data);
-    free(c->out.data);
-    free(c);
-}
-
 /* Queues an error answer and closes the connection after writing it. */
 static void s_conn_fail(s_conn_t *c, int status)
 {
-    if (s_buf_printf(&c->out, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                     status, s_reason(status)) < 0)
-        c->state = S_CONN_DEAD;
-    else
-        c->state = S_CONN_CLOSING;
+    pl_buf_printf(&c->base.out, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                  status, s_reason(status));
+    c->base.state = c->base.out.failed ? FAKE_NET_DEAD : FAKE_NET_CLOSING;
 }
 
 static bool s_has_header_line(const char *lines, const char *name)
@@ -561,23 +426,22 @@ static int s_queue_answer(s_conn_t *c, const s_answer_t *a, const s_head_t *head
     bool close = !head->keep_alive;
     bool no_body = (a->status >= 100 && a->status < 200) || a->status == 204 || a->status == 304;
     size_t body_size = strlen(a->body);
-    s_buf_t *o = &c->out;
-    int rc = s_buf_printf(o, "HTTP/1.1 %d %s\r\n", a->status, s_reason(a->status));
-    if (rc == 0 && !s_has_header_line(a->headers, "Content-Type"))
-        rc = s_buf_printf(o, "Content-Type: application/json; charset=utf-8\r\n");
-    if (rc == 0 && !no_body)
-        rc = s_buf_printf(o, "Content-Length: %zu\r\n", body_size);
-    if (rc == 0 && close)
-        rc = s_buf_printf(o, "Connection: close\r\n");
-    else if (rc == 0 && head->is_http10)
-        rc = s_buf_printf(o, "Connection: keep-alive\r\n");
-    if (rc == 0 && a->headers)
-        rc = s_buf_printf(o, "%s", a->headers);
-    if (rc == 0)
-        rc = s_buf_printf(o, "\r\n");
-    if (rc == 0 && !no_body && !head->is_head_method)
-        rc = s_buf_append(o, a->body, body_size);
-    return rc;
+    pl_buf_t *o = &c->base.out;
+    pl_buf_printf(o, "HTTP/1.1 %d %s\r\n", a->status, s_reason(a->status));
+    if (!s_has_header_line(a->headers, "Content-Type"))
+        pl_buf_puts(o, "Content-Type: application/json; charset=utf-8\r\n");
+    if (!no_body)
+        pl_buf_printf(o, "Content-Length: %zu\r\n", body_size);
+    if (close)
+        pl_buf_puts(o, "Connection: close\r\n");
+    else if (head->is_http10)
+        pl_buf_puts(o, "Connection: keep-alive\r\n");
+    if (a->headers)
+        pl_buf_puts(o, a->headers);
+    pl_buf_puts(o, "\r\n");
+    if (!no_body && !head->is_head_method)
+        pl_buf_add(o, a->body, body_size);
+    return o->failed ? -1 : 0;
 }
 
 static void s_answer_free(s_answer_t *a)
@@ -596,10 +460,10 @@ static void s_answer_free(s_answer_t *a)
  * send (the caller frees it), or NULL when the mode says not to answer, with
  * *state telling what to do with the connection.
  */
-static s_answer_t *s_record(fake_http_t *self, fake_http_req_t *req, s_conn_state_t *state)
+static s_answer_t *s_record(fake_http_t *self, fake_http_req_t *req, fake_net_state_t *state)
 {
     s_answer_t *answer = NULL;
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     if (self->reqs_count == self->reqs_cap) {
         size_t cap = self->reqs_cap ? self->reqs_cap * 2 : 16;
         fake_http_req_t *p = realloc(self->reqs, cap * sizeof *p);
@@ -616,14 +480,14 @@ static s_answer_t *s_record(fake_http_t *self, fake_http_req_t *req, s_conn_stat
         fprintf(stderr, "fake_http: out of memory, request not recorded\n");
         fake_http_req_clear(req);
     }
-    pthread_cond_broadcast(&self->cond);
+    fake_net_broadcast(self->net);
 
     if (self->close_mode) {
-        *state = S_CONN_DEAD;
+        *state = FAKE_NET_DEAD;
     } else if (self->hang) {
-        *state = S_CONN_HUNG;
+        *state = FAKE_NET_HUNG;
     } else {
-        *state = S_CONN_OPEN;
+        *state = FAKE_NET_OPEN;
         if (self->script_head) {
             answer = self->script_head;
             self->script_head = answer->next;
@@ -642,39 +506,46 @@ static s_answer_t *s_record(fake_http_t *self, fake_http_req_t *req, s_conn_stat
             }
         }
         if (!answer)
-            *state = S_CONN_DEAD;
+            *state = FAKE_NET_DEAD;
     }
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
     return answer;
 }
 
 static bool s_is_hanging(fake_http_t *self)
 {
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     bool hang = self->hang;
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
     return hang;
 }
 
-/* Handles every complete request in c->in. */
-static void s_conn_process(fake_http_t *self, s_conn_t *c)
+/* The input hook: handles every complete request in c->base.in. */
+static void s_conn_input(void *owner, fake_net_conn_t *base)
 {
-    while (c->state == S_CONN_OPEN && c->in.size > 0) {
+    fake_http_t *self = owner;
+    s_conn_t *c = (s_conn_t *)base;
+    pl_buf_t *in = &base->in;
+    if (in->size > S_MAX_INPUT) {
+        s_conn_fail(c, 413);
+        return;
+    }
+    while (base->state == FAKE_NET_OPEN && in->size > 0) {
         /* RFC 9112 2.2: ignore empty lines before a request line. */
         size_t skip = 0;
-        while (skip < c->in.size && (c->in.data[skip] == '\r' || c->in.data[skip] == '\n'))
+        while (skip < in->size && (in->data[skip] == '\r' || in->data[skip] == '\n'))
             skip++;
         if (skip) {
-            s_buf_consume(&c->in, skip);
+            fake_net_consume(in, skip);
             continue;
         }
-        const char *eoh = s_find(c->in.data, c->in.size, "\r\n\r\n");
+        const char *eoh = s_find(in->data, in->size, "\r\n\r\n");
         if (!eoh) {
-            if (c->in.size > S_MAX_HEAD)
+            if (in->size > S_MAX_HEAD)
                 s_conn_fail(c, 431);
             return;
         }
-        size_t head_size = (size_t)(eoh - c->in.data) + 4;
+        size_t head_size = (size_t)(eoh - in->data) + 4;
         if (head_size > S_MAX_HEAD) {
             s_conn_fail(c, 431);
             return;
@@ -684,17 +555,17 @@ static void s_conn_process(fake_http_t *self, s_conn_t *c)
         memset(&req, 0, sizeof req);
         req.content_length = -1;
         s_head_t head = {0};
-        int status = s_parse_head(c->in.data, head_size, &req, &head);
+        int status = s_parse_head(in->data, head_size, &req, &head);
         if (status != 0) {
             fake_http_req_clear(&req);
             s_conn_fail(c, status);
             return;
         }
 
-        const char *rest = c->in.data + head_size;
-        size_t rest_size = c->in.size - head_size;
+        const char *rest = in->data + head_size;
+        size_t rest_size = in->size - head_size;
         size_t body_used = 0;
-        s_buf_t body = {0};
+        pl_buf_t body = {0};
         int done;
         if (req.chunked) {
             done = s_parse_chunked(rest, rest_size, &body_used, NULL);
@@ -705,7 +576,8 @@ static void s_conn_process(fake_http_t *self, s_conn_t *c)
             done = rest_size >= want ? S_PARSE_DONE : S_PARSE_MORE;
             if (done == S_PARSE_DONE) {
                 body_used = want;
-                if (s_buf_append(&body, rest, want) < 0)
+                pl_buf_add(&body, rest, want);
+                if (body.failed)
                     done = 500;
             }
         }
@@ -714,196 +586,62 @@ static void s_conn_process(fake_http_t *self, s_conn_t *c)
             /* The client waits (libcurl: one second) for our go-ahead before
              * sending the body; a dead sink gives none. */
             if (req.expect_continue && !c->continue_sent && !s_is_hanging(self)) {
-                if (s_buf_printf(&c->out, "HTTP/1.1 100 Continue\r\n\r\n") < 0)
-                    c->state = S_CONN_DEAD;
+                pl_buf_puts(&base->out, "HTTP/1.1 100 Continue\r\n\r\n");
+                if (base->out.failed)
+                    base->state = FAKE_NET_DEAD;
                 c->continue_sent = true;
             }
             fake_http_req_clear(&req);
-            free(body.data);
+            pl_buf_free(&body);
             return;
         }
         if (done != S_PARSE_DONE) {
             fake_http_req_clear(&req);
-            free(body.data);
+            pl_buf_free(&body);
             s_conn_fail(c, done);
             return;
         }
-        if (!body.data && s_buf_append(&body, "", 0) < 0) {
+        size_t body_size = body.size;
+        req.body = pl_buf_take(&body, NULL); /* "" for no body */
+        if (!req.body) {
             fake_http_req_clear(&req);
             s_conn_fail(c, 500);
             return;
         }
-        req.body = body.data;
-        req.body_size = body.size;
-        req.connection = c->id;
-        s_buf_consume(&c->in, head_size + body_used);
+        req.body_size = body_size;
+        req.connection = base->id;
+        fake_net_consume(in, head_size + body_used);
         c->continue_sent = false;
 
-        s_conn_state_t next;
+        fake_net_state_t next;
         s_answer_t *answer = s_record(self, &req, &next);
         if (answer) {
             if (s_queue_answer(c, answer, &head) < 0)
-                next = S_CONN_DEAD;
+                next = FAKE_NET_DEAD;
             else if (!head.keep_alive)
-                next = S_CONN_CLOSING;
+                next = FAKE_NET_CLOSING;
             s_answer_free(answer);
         }
-        c->state = next;
+        base->state = next;
     }
 }
 
-/* Writes what is queued. Returns when the socket would block. */
-static void s_conn_flush(s_conn_t *c)
+/* The open hook: close mode closes a new connection at once. */
+static bool s_conn_open(void *owner, fake_net_conn_t *base)
 {
-    while (c->state != S_CONN_DEAD && c->out_off < c->out.size) {
-        ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.size - c->out_off, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                c->state = S_CONN_DEAD; /* the peer went away */
-            return;
-        }
-        c->out_off += (size_t)n;
-    }
-    if (c->out_off == c->out.size) {
-        c->out.size = 0;
-        c->out_off = 0;
-    }
-    if (c->state == S_CONN_CLOSING && c->out.size == 0) {
-        /* Shut only our side and read until the peer closes: closing with
-         * unread input would reset the connection and could destroy the
-         * answer before the client read it. */
-        shutdown(c->fd, SHUT_WR);
-        c->state = S_CONN_DRAINING;
-    }
+    fake_http_t *self = owner;
+    (void)base;
+    return !self->close_mode;
 }
 
-static void s_conn_read(fake_http_t *self, s_conn_t *c)
-{
-    char tmp[S_READ_SIZE];
-    ssize_t n = recv(c->fd, tmp, sizeof tmp, 0);
-    if (n < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-            c->state = S_CONN_DEAD;
-        return;
-    }
-    if (n == 0) {
-        c->state = S_CONN_DEAD;
-        return;
-    }
-    if (c->state != S_CONN_OPEN)
-        return; /* hung, closing or draining: input is dropped */
-    if (c->in.size + (size_t)n > S_MAX_INPUT) {
-        s_conn_fail(c, 413);
-        return;
-    }
-    if (s_buf_append(&c->in, tmp, (size_t)n) < 0) {
-        c->state = S_CONN_DEAD;
-        return;
-    }
-    s_conn_process(self, c);
-}
-
-static void s_accept(fake_http_t *self)
-{
-    for (;;) {
-        int fd = accept(self->listen_fd, NULL, NULL);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                fprintf(stderr, "fake_http: accept: %s\n", strerror(errno));
-            return;
-        }
-        pthread_mutex_lock(&self->mu);
-        bool close_now = self->close_mode;
-        unsigned id = (unsigned)++self->connections;
-        pthread_mutex_unlock(&self->mu);
-
-        s_conn_t *c = NULL;
-        if (!close_now && self->conns_count < S_MAX_CONNS && s_set_flags(fd) == 0) {
-            s_conn_t **conns = realloc(self->conns, (self->conns_count + 1) * sizeof *conns);
-            if (conns) {
-                self->conns = conns;
-                c = calloc(1, sizeof *c);
-            }
-        }
-        if (!c) {
-            if (!close_now)
-                fprintf(stderr, "fake_http: connection %u refused\n", id);
-            close(fd);
-            continue;
-        }
-        c->fd = fd;
-        c->id = id;
-        c->state = S_CONN_OPEN;
-        self->conns[self->conns_count++] = c;
-    }
-}
-
-static void *s_run(void *arg)
-{
-    fake_http_t *self = arg;
-    for (;;) {
-        pthread_mutex_lock(&self->mu);
-        bool stopping = self->stopping;
-        pthread_mutex_unlock(&self->mu);
-        if (stopping)
-            break;
-
-        size_t n = 2 + self->conns_count;
-        if (n > self->pfds_cap) {
-            struct pollfd *p = realloc(self->pfds, n * sizeof *p);
-            if (!p) {
-                fprintf(stderr, "fake_http: out of memory\n");
-                break;
-            }
-            self->pfds = p;
-            self->pfds_cap = n;
-        }
-        struct pollfd *pfds = self->pfds;
-        pfds[0] = (struct pollfd){.fd = self->listen_fd, .events = POLLIN};
-        pfds[1] = (struct pollfd){.fd = self->wake[0], .events = POLLIN};
-        for (size_t i = 0; i < self->conns_count; i++) {
-            s_conn_t *c = self->conns[i];
-            pfds[2 + i] = (struct pollfd){.fd = c->fd, .events = POLLIN};
-            if (c->out.size > c->out_off && c->state != S_CONN_HUNG)
-                pfds[2 + i].events |= POLLOUT;
-        }
-        int rc = poll(pfds, (nfds_t)n, S_TICK_MS);
-        if (rc < 0) {
-            if (errno == EINTR)
-                continue;
-            fprintf(stderr, "fake_http: poll: %s\n", strerror(errno));
-            break;
-        }
-        if (pfds[1].revents) {
-            char drain[64];
-            while (read(self->wake[0], drain, sizeof drain) > 0) {
-            }
-        }
-        for (size_t i = 0; i < self->conns_count; i++) {
-            s_conn_t *c = self->conns[i];
-            short re = pfds[2 + i].revents;
-            if (re & (POLLIN | POLLHUP | POLLERR))
-                s_conn_read(self, c);
-            if (c->state != S_CONN_HUNG && c->state != S_CONN_DEAD)
-                s_conn_flush(c);
-        }
-        size_t kept = 0;
-        for (size_t i = 0; i < self->conns_count; i++) {
-            if (self->conns[i]->state == S_CONN_DEAD)
-                s_conn_free(self->conns[i]);
-            else
-                self->conns[kept++] = self->conns[i];
-        }
-        self->conns_count = kept;
-        if (pfds[0].revents & POLLIN)
-            s_accept(self);
-    }
-    return NULL;
-}
+static const fake_net_ops_t s_ops = {
+    .name = "fake_http",
+    .what = "connection",
+    .conn_size = sizeof(s_conn_t),
+    .open = s_conn_open,
+    .input = s_conn_input,
+    .release = NULL, /* a connection holds nothing more */
+};
 
 /* ---- public --------------------------------------------------------------- */
 
@@ -912,78 +650,24 @@ fake_http_t *fake_http_start(void)
     fake_http_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->listen_fd = -1;
-    self->wake[0] = self->wake[1] = -1;
-    pthread_condattr_t ca;
-    bool mu_ok = false, cond_ok = false;
-
     self->dflt.status = 200;
     self->dflt.body = strdup(s_default_body);
-    if (!self->dflt.body)
-        goto cleanup;
-    if (pthread_mutex_init(&self->mu, NULL) != 0)
-        goto cleanup;
-    mu_ok = true;
-    if (pthread_condattr_init(&ca) != 0)
-        goto cleanup;
-    cond_ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
-              pthread_cond_init(&self->cond, &ca) == 0;
-    pthread_condattr_destroy(&ca);
-    if (!cond_ok)
-        goto cleanup;
-
-    if (pipe(self->wake) < 0 || s_set_flags(self->wake[0]) < 0 || s_set_flags(self->wake[1]) < 0) {
-        fprintf(stderr, "fake_http: pipe: %s\n", strerror(errno));
-        goto cleanup;
-    }
-    self->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (self->listen_fd < 0 || s_set_flags(self->listen_fd) < 0) {
-        fprintf(stderr, "fake_http: socket: %s\n", strerror(errno));
-        goto cleanup;
-    }
-    int one = 1;
-    setsockopt(self->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t sa_len = sizeof sa;
-    if (bind(self->listen_fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-        listen(self->listen_fd, 64) < 0 ||
-        getsockname(self->listen_fd, (struct sockaddr *)&sa, &sa_len) < 0) {
-        fprintf(stderr, "fake_http: listen on 127.0.0.1: %s\n", strerror(errno));
-        goto cleanup;
-    }
-    self->port = ntohs(sa.sin_port);
-    int err = pthread_create(&self->thread, NULL, s_run, self);
-    if (err != 0) {
-        fprintf(stderr, "fake_http: pthread_create: %s\n", strerror(err));
-        goto cleanup;
+    if (!self->dflt.body || fake_net_start(&self->net, &s_ops, self) != 0) {
+        free(self->dflt.body);
+        free(self);
+        return NULL;
     }
     return self;
-
-cleanup:
-    if (self->listen_fd >= 0)
-        close(self->listen_fd);
-    if (self->wake[0] >= 0)
-        close(self->wake[0]);
-    if (self->wake[1] >= 0)
-        close(self->wake[1]);
-    if (cond_ok)
-        pthread_cond_destroy(&self->cond);
-    if (mu_ok)
-        pthread_mutex_destroy(&self->mu);
-    free(self->dflt.body);
-    free(self);
-    return NULL;
 }
 
 int fake_http_port(fake_http_t *self)
 {
-    return self->port;
+    return fake_net_port(self->net);
 }
 
 char *fake_http_url(fake_http_t *self, const char *path, char *buf, size_t size)
 {
-    snprintf(buf, size, "http://127.0.0.1:%d%s", self->port, path ? path : "");
+    snprintf(buf, size, "http://127.0.0.1:%d%s", fake_net_port(self->net), path ? path : "");
     return buf;
 }
 
@@ -994,21 +678,7 @@ void fake_http_stop(fake_http_t **self_p)
     fake_http_t *self = *self_p;
     *self_p = NULL;
 
-    pthread_mutex_lock(&self->mu);
-    self->stopping = true;
-    pthread_mutex_unlock(&self->mu);
-    /* A full pipe already holds a wake-up; the tick bounds the wait anyway. */
-    ssize_t ignored = write(self->wake[1], "x", 1);
-    (void)ignored;
-    pthread_join(self->thread, NULL);
-
-    for (size_t i = 0; i < self->conns_count; i++)
-        s_conn_free(self->conns[i]);
-    free(self->conns);
-    free(self->pfds);
-    close(self->listen_fd);
-    close(self->wake[0]);
-    close(self->wake[1]);
+    fake_net_stop(&self->net);
     while (self->script_head) {
         s_answer_t *next = self->script_head->next;
         s_answer_free(self->script_head);
@@ -1018,8 +688,6 @@ void fake_http_stop(fake_http_t **self_p)
     for (size_t i = 0; i < self->reqs_count; i++)
         fake_http_req_clear(&self->reqs[i]);
     free(self->reqs);
-    pthread_cond_destroy(&self->cond);
-    pthread_mutex_destroy(&self->mu);
     free(self);
 }
 
@@ -1041,13 +709,13 @@ int fake_http_script_headers(fake_http_t *self, int status, const char *headers,
         s_answer_free(a);
         return PL_ENOMEM;
     }
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     if (self->script_tail)
         self->script_tail->next = a;
     else
         self->script_head = a;
     self->script_tail = a;
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
     return 0;
 }
 
@@ -1061,63 +729,52 @@ int fake_http_default(fake_http_t *self, int status, const char *body)
     char *copy = strdup(body ? body : "");
     if (!copy)
         return PL_ENOMEM;
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     free(self->dflt.body);
     self->dflt.body = copy;
     self->dflt.status = status;
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
     return 0;
 }
 
 void fake_http_hang(fake_http_t *self, int on)
 {
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     self->hang = on != 0;
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
 }
 
 void fake_http_close_mode(fake_http_t *self, int on)
 {
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     self->close_mode = on != 0;
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
 }
 
 size_t fake_http_count(fake_http_t *self)
 {
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     size_t n = self->reqs_count;
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
     return n;
 }
 
 size_t fake_http_connections(fake_http_t *self)
 {
-    pthread_mutex_lock(&self->mu);
-    size_t n = self->connections;
-    pthread_mutex_unlock(&self->mu);
-    return n;
+    return fake_net_connections(self->net);
 }
 
 size_t fake_http_wait(fake_http_t *self, size_t n, int timeout_ms)
 {
-    struct timespec deadline = s_deadline(timeout_ms);
-    pthread_mutex_lock(&self->mu);
-    while (self->reqs_count < n) {
-        if (pthread_cond_timedwait(&self->cond, &self->mu, &deadline) == ETIMEDOUT)
-            break;
-    }
-    size_t count = self->reqs_count;
-    pthread_mutex_unlock(&self->mu);
-    return count;
+    return fake_net_wait(self->net, &self->reqs_count, n, timeout_ms);
 }
 
 int fake_http_request(fake_http_t *self, size_t i, fake_http_req_t *out)
 {
     memset(out, 0, sizeof *out);
     out->content_length = -1;
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     int rc = i < self->reqs_count ? s_req_copy(out, &self->reqs[i]) : PL_ENOENT;
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
     return rc;
 }

@@ -1,52 +1,26 @@
 /*
- * fake_smtp: see fake_smtp.h. The shape follows fake_http.c: one server
- * thread owns the listening socket, a wake-up pipe and every session, and
- * polls them all; the mutex guards only what the test thread also touches
- * (the script, the credentials, the modes and the records). A session is a
- * line-at-a-time state machine: commands, an AUTH exchange in progress, or
- * the DATA section. (The socket plumbing is repeated from fake_http.c on
- * purpose: each fake is one self-contained pair of files.)
+ * fake_smtp: see fake_smtp.h. The server thread, the sockets and the lock
+ * come from fake_net.c, as for fake_http.c; the lock guards only what the
+ * test thread also touches (the script, the credentials, the modes and the
+ * records). A session is a line-at-a-time state machine: commands, an AUTH
+ * exchange in progress, or the DATA section.
  */
 #include "fake_smtp.h"
 
+#include "common/pl_buf.h"
 #include "common/pl_err.h"
+#include "fake_net.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #define S_MAX_LINE (64 * 1024)        /* a command line or one line of DATA */
 #define S_MAX_DATA (32 * 1024 * 1024) /* the SIZE we advertise */
 #define S_MAX_RCPTS 100               /* RFC 5321 4.5.3.1.8: at least 100 */
-#define S_MAX_CONNS 256
-#define S_READ_SIZE (64 * 1024)
-/* The server thread re-checks the stop flag at least this often. */
-#define S_TICK_MS 100
-
-typedef struct s_buf {
-    char *data;
-    size_t size;
-    size_t cap;
-} s_buf_t;
-
-typedef enum {
-    S_SESS_OPEN,     /* reading commands and answering them */
-    S_SESS_HUNG,     /* hang mode caught it: read and drop, never write */
-    S_SESS_CLOSING,  /* write what is queued, then shut down the sending side */
-    S_SESS_DRAINING, /* sending side shut: read and drop until the peer closes */
-    S_SESS_DEAD,     /* to be closed and freed */
-} s_sess_state_t;
 
 typedef enum {
     S_AUTH_IDLE,       /* no AUTH exchange in progress */
@@ -55,13 +29,10 @@ typedef enum {
     S_AUTH_LOGIN_PASS, /* sent "334 Password:", waiting */
 } s_auth_step_t;
 
+/* States: OPEN reads commands and answers them; HUNG (hang mode caught it)
+ * reads and drops, never writes; QUIT closes. */
 typedef struct s_sess {
-    int fd;
-    unsigned id;
-    s_sess_state_t state;
-    s_buf_t in;
-    s_buf_t out;
-    size_t out_off;
+    fake_net_conn_t base; /* first: fake_net casts between the two */
 
     char *helo;
     s_auth_step_t auth_step;
@@ -78,24 +49,11 @@ typedef struct s_sess {
     char *from;
     char **rcpts;
     size_t rcpts_count;
-    s_buf_t data;
+    pl_buf_t data;
 } s_sess_t;
 
 struct fake_smtp {
-    int listen_fd;
-    int wake[2];
-    int port;
-    pthread_t thread;
-
-    /* Owned by the server thread while it runs. */
-    s_sess_t **sessions;
-    size_t sessions_count;
-    struct pollfd *pfds;
-    size_t pfds_cap;
-
-    pthread_mutex_t mu; /* guards everything below */
-    pthread_cond_t cond;
-    bool stopping;
+    fake_net_t *net; /* its lock guards everything below */
     bool hang;
     int fail_n;
     int fail_code;
@@ -106,80 +64,13 @@ struct fake_smtp {
     size_t msgs_count;
     size_t msgs_cap;
     size_t rejected;
-    size_t connections;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static int s_buf_reserve(s_buf_t *b, size_t extra)
-{
-    if (b->size + extra + 1 <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->size + extra + 1)
-        cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (!p)
-        return -1;
-    b->data = p;
-    b->cap = cap;
-    return 0;
-}
-
-/* Appends and keeps the content NUL-terminated. */
-static int s_buf_append(s_buf_t *b, const void *data, size_t size)
-{
-    if (s_buf_reserve(b, size) < 0)
-        return -1;
-    if (size)
-        memcpy(b->data + b->size, data, size);
-    b->size += size;
-    b->data[b->size] = '\0';
-    return 0;
-}
-
-static void s_buf_consume(s_buf_t *b, size_t n)
-{
-    if (n >= b->size) {
-        b->size = 0;
-    } else {
-        memmove(b->data, b->data + n, b->size - n);
-        b->size -= n;
-    }
-    if (b->data)
-        b->data[b->size] = '\0';
-}
-
 static char *s_dup(const char *s)
 {
     return s ? strdup(s) : NULL;
-}
-
-static int s_set_flags(int fd)
-{
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-        return -1;
-    /* Integration tests fork plaintd: it must not inherit our sockets. */
-    int fdfl = fcntl(fd, F_GETFD);
-    if (fdfl < 0 || fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) < 0)
-        return -1;
-    return 0;
-}
-
-static struct timespec s_deadline(int timeout_ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    if (timeout_ms < 0)
-        timeout_ms = 0;
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
 }
 
 /* Decodes base64 (RFC 4648, padding optional). Returns a new NUL-terminated
@@ -293,24 +184,18 @@ static void s_reset_mail(s_sess_t *s)
     free(s->rcpts);
     s->rcpts = NULL;
     s->rcpts_count = 0;
-    free(s->data.data);
-    memset(&s->data, 0, sizeof s->data);
+    pl_buf_free(&s->data);
 }
 
-static void s_sess_free(s_sess_t *s)
+/* The release hook: frees what a session holds besides its socket and buffers. */
+static void s_sess_release(fake_net_conn_t *base)
 {
-    if (!s)
-        return;
-    if (s->fd >= 0)
-        close(s->fd);
+    s_sess_t *s = (s_sess_t *)base;
     s_reset_mail(s);
-    free(s->in.data);
-    free(s->out.data);
     free(s->helo);
     free(s->login_user);
     free(s->auth_user);
     free(s->auth_password);
-    free(s);
 }
 
 static void s_reply(s_sess_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -318,17 +203,11 @@ static void s_reply(s_sess_t *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    pl_buf_vprintf(&s->base.out, fmt, ap);
     va_end(ap);
-    if (n < 0 || s_buf_reserve(&s->out, (size_t)n + 2) < 0) {
-        s->state = S_SESS_DEAD;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(s->out.data + s->out.size, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    s->out.size += (size_t)n;
-    s_buf_append(&s->out, "\r\n", 2); /* room reserved above */
+    pl_buf_add(&s->base.out, "\r\n", 2);
+    if (s->base.out.failed)
+        s->base.state = FAKE_NET_DEAD;
 }
 
 static void s_reply_scripted(s_sess_t *s, int code)
@@ -375,10 +254,10 @@ static void s_auth_finish(fake_smtp_t *self, s_sess_t *s, const char *mechanism,
                           const char *password)
 {
     s->auth_step = S_AUTH_IDLE;
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     bool ok =
         !self->user || (strcmp(self->user, user) == 0 && strcmp(self->password, password) == 0);
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
     if (!ok) {
         s_reply(s, "535 5.7.8 Authentication credentials invalid");
         return;
@@ -388,7 +267,7 @@ static void s_auth_finish(fake_smtp_t *self, s_sess_t *s, const char *mechanism,
     s->auth_user = strdup(user);
     s->auth_password = strdup(password);
     if (!s->auth_user || !s->auth_password) {
-        s->state = S_SESS_DEAD;
+        s->base.state = FAKE_NET_DEAD;
         return;
     }
     s->auth_mechanism = mechanism;
@@ -489,14 +368,14 @@ static void s_cmd_mail(fake_smtp_t *self, s_sess_t *s, const char *arg)
     char *from = s_parse_path(arg, "FROM:", &nomem);
     if (!from) {
         if (nomem)
-            s->state = S_SESS_DEAD;
+            s->base.state = FAKE_NET_DEAD;
         else
             s_reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
         return;
     }
     int fail_code = 0;
     bool at_mail = false;
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     bool need_auth = self->user && !s->auth_user;
     if (!need_auth && self->fail_n > 0) {
         self->fail_n--;
@@ -505,7 +384,7 @@ static void s_cmd_mail(fake_smtp_t *self, s_sess_t *s, const char *arg)
         if (at_mail)
             self->rejected++;
     }
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
 
     if (need_auth) {
         free(from);
@@ -535,7 +414,7 @@ static void s_cmd_rcpt(s_sess_t *s, const char *arg)
     char *to = s_parse_path(arg, "TO:", &nomem);
     if (!to) {
         if (nomem)
-            s->state = S_SESS_DEAD;
+            s->base.state = FAKE_NET_DEAD;
         else
             s_reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
         return;
@@ -543,7 +422,7 @@ static void s_cmd_rcpt(s_sess_t *s, const char *arg)
     char **rcpts = realloc(s->rcpts, (s->rcpts_count + 1) * sizeof *rcpts);
     if (!rcpts) {
         free(to);
-        s->state = S_SESS_DEAD;
+        s->base.state = FAKE_NET_DEAD;
         return;
     }
     s->rcpts = rcpts;
@@ -560,26 +439,28 @@ static void s_data_end(fake_smtp_t *self, s_sess_t *s)
         return;
     }
     if (s->fail_at_data) {
-        pthread_mutex_lock(&self->mu);
+        fake_net_lock(self->net);
         self->rejected++;
-        pthread_mutex_unlock(&self->mu);
+        fake_net_unlock(self->net);
         s_reply_scripted(s, s->fail_at_data);
         s_reset_mail(s);
         return;
     }
-    if (!s->data.data && s_buf_append(&s->data, "", 0) < 0) {
-        s->state = S_SESS_DEAD;
+    if (!s->data.data)
+        pl_buf_add(&s->data, "", 0);
+    if (s->data.failed) {
+        s->base.state = FAKE_NET_DEAD;
         return;
     }
     fake_smtp_msg_t m = {0};
-    m.connection = s->id;
+    m.connection = s->base.id;
     m.helo = strdup(s->helo ? s->helo : "");
     m.auth_user = s_dup(s->auth_user);
     m.auth_password = s_dup(s->auth_password);
     m.auth_mechanism = s_dup(s->auth_mechanism);
     if (!m.helo || (s->auth_user && (!m.auth_user || !m.auth_password || !m.auth_mechanism))) {
         fake_smtp_msg_clear(&m);
-        s->state = S_SESS_DEAD;
+        s->base.state = FAKE_NET_DEAD;
         return;
     }
     /* The transaction's pieces move into the record. */
@@ -594,7 +475,7 @@ static void s_data_end(fake_smtp_t *self, s_sess_t *s)
     memset(&s->data, 0, sizeof s->data);
     s_reset_mail(s);
 
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     bool recorded = false;
     if (self->msgs_count == self->msgs_cap) {
         size_t cap = self->msgs_cap ? self->msgs_cap * 2 : 16;
@@ -609,8 +490,8 @@ static void s_data_end(fake_smtp_t *self, s_sess_t *s)
         recorded = true;
     }
     size_t number = self->msgs_count;
-    pthread_cond_broadcast(&self->cond);
-    pthread_mutex_unlock(&self->mu);
+    fake_net_broadcast(self->net);
+    fake_net_unlock(self->net);
 
     if (!recorded) {
         fake_smtp_msg_clear(&m);
@@ -638,8 +519,9 @@ static void s_data_line(fake_smtp_t *self, s_sess_t *s, const char *line, size_t
         s->data_too_big = true;
         return;
     }
-    if (s_buf_append(&s->data, line, len) < 0)
-        s->state = S_SESS_DEAD;
+    pl_buf_add(&s->data, line, len);
+    if (s->data.failed)
+        s->base.state = FAKE_NET_DEAD;
 }
 
 static void s_command(fake_smtp_t *self, s_sess_t *s, const char *line)
@@ -659,7 +541,7 @@ static void s_command(fake_smtp_t *self, s_sess_t *s, const char *line)
         free(s->helo);
         s->helo = strdup(arg);
         if (!s->helo) {
-            s->state = S_SESS_DEAD;
+            s->base.state = FAKE_NET_DEAD;
         } else if (S_IS("HELO")) {
             s_reply(s, "250 fake-smtp");
         } else {
@@ -696,193 +578,68 @@ static void s_command(fake_smtp_t *self, s_sess_t *s, const char *line)
         s_reply(s, "454 4.7.0 TLS not available");
     } else if (S_IS("QUIT")) {
         s_reply(s, "221 2.0.0 Bye");
-        if (s->state == S_SESS_OPEN)
-            s->state = S_SESS_CLOSING;
+        if (s->base.state == FAKE_NET_OPEN)
+            s->base.state = FAKE_NET_CLOSING;
     } else {
         s_reply(s, "502 5.5.2 Command not recognized");
     }
 #undef S_IS
 }
 
-/* Handles every complete line in s->in. */
-static void s_sess_process(fake_smtp_t *self, s_sess_t *s)
+/* The input hook: handles every complete line in s->base.in. */
+static void s_sess_input(void *owner, fake_net_conn_t *base)
 {
-    while (s->state == S_SESS_OPEN && s->in.size > 0) {
-        const char *nl = memchr(s->in.data, '\n', s->in.size);
+    fake_smtp_t *self = owner;
+    s_sess_t *s = (s_sess_t *)base;
+    pl_buf_t *in = &base->in;
+    while (base->state == FAKE_NET_OPEN && in->size > 0) {
+        const char *nl = memchr(in->data, '\n', in->size);
         if (!nl) {
-            if (s->in.size > S_MAX_LINE) {
+            if (in->size > S_MAX_LINE) {
                 s_reply(s, "500 5.5.2 Line too long");
-                if (s->state == S_SESS_OPEN)
-                    s->state = S_SESS_CLOSING;
+                if (base->state == FAKE_NET_OPEN)
+                    base->state = FAKE_NET_CLOSING;
             }
             return;
         }
-        size_t len = (size_t)(nl - s->in.data) + 1;
+        size_t len = (size_t)(nl - in->data) + 1;
         if (s->in_data) {
-            s_data_line(self, s, s->in.data, len);
+            s_data_line(self, s, in->data, len);
         } else {
             size_t text_len = len - 1;
-            if (text_len > 0 && s->in.data[text_len - 1] == '\r')
+            if (text_len > 0 && in->data[text_len - 1] == '\r')
                 text_len--;
-            char *line = strndup(s->in.data, text_len);
+            char *line = strndup(in->data, text_len);
             if (!line) {
-                s->state = S_SESS_DEAD;
+                base->state = FAKE_NET_DEAD;
                 return;
             }
             s_command(self, s, line);
             free(line);
         }
-        s_buf_consume(&s->in, len);
+        fake_net_consume(in, len);
     }
 }
 
-/* Writes what is queued. Returns when the socket would block. */
-static void s_sess_flush(s_sess_t *s)
+/* The open hook: greet, unless hang mode makes the session a dead relay. */
+static bool s_sess_open(void *owner, fake_net_conn_t *base)
 {
-    while (s->state != S_SESS_DEAD && s->out_off < s->out.size) {
-        ssize_t n = send(s->fd, s->out.data + s->out_off, s->out.size - s->out_off, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                s->state = S_SESS_DEAD;
-            return;
-        }
-        s->out_off += (size_t)n;
-    }
-    if (s->out_off == s->out.size) {
-        s->out.size = 0;
-        s->out_off = 0;
-    }
-    if (s->state == S_SESS_CLOSING && s->out.size == 0) {
-        /* Shut only our side: closing with unread input would reset the
-         * connection and could destroy the 221 before the client read it. */
-        shutdown(s->fd, SHUT_WR);
-        s->state = S_SESS_DRAINING;
-    }
+    fake_smtp_t *self = owner;
+    if (self->hang)
+        base->state = FAKE_NET_HUNG;
+    else
+        s_reply((s_sess_t *)base, "220 fake-smtp ESMTP ready");
+    return true;
 }
 
-static void s_sess_read(fake_smtp_t *self, s_sess_t *s)
-{
-    char tmp[S_READ_SIZE];
-    ssize_t n = recv(s->fd, tmp, sizeof tmp, 0);
-    if (n < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-            s->state = S_SESS_DEAD;
-        return;
-    }
-    if (n == 0) {
-        s->state = S_SESS_DEAD;
-        return;
-    }
-    if (s->state != S_SESS_OPEN)
-        return; /* hung, closing or draining: input is dropped */
-    if (s_buf_append(&s->in, tmp, (size_t)n) < 0) {
-        s->state = S_SESS_DEAD;
-        return;
-    }
-    s_sess_process(self, s);
-}
-
-static void s_accept(fake_smtp_t *self)
-{
-    for (;;) {
-        int fd = accept(self->listen_fd, NULL, NULL);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                fprintf(stderr, "fake_smtp: accept: %s\n", strerror(errno));
-            return;
-        }
-        pthread_mutex_lock(&self->mu);
-        bool hang = self->hang;
-        unsigned id = (unsigned)++self->connections;
-        pthread_mutex_unlock(&self->mu);
-
-        s_sess_t *s = NULL;
-        if (self->sessions_count < S_MAX_CONNS && s_set_flags(fd) == 0) {
-            s_sess_t **all = realloc(self->sessions, (self->sessions_count + 1) * sizeof *all);
-            if (all) {
-                self->sessions = all;
-                s = calloc(1, sizeof *s);
-            }
-        }
-        if (!s) {
-            fprintf(stderr, "fake_smtp: session %u refused\n", id);
-            close(fd);
-            continue;
-        }
-        s->fd = fd;
-        s->id = id;
-        s->state = hang ? S_SESS_HUNG : S_SESS_OPEN;
-        if (!hang)
-            s_reply(s, "220 fake-smtp ESMTP ready");
-        self->sessions[self->sessions_count++] = s;
-    }
-}
-
-static void *s_run(void *arg)
-{
-    fake_smtp_t *self = arg;
-    for (;;) {
-        pthread_mutex_lock(&self->mu);
-        bool stopping = self->stopping;
-        pthread_mutex_unlock(&self->mu);
-        if (stopping)
-            break;
-
-        size_t n = 2 + self->sessions_count;
-        if (n > self->pfds_cap) {
-            struct pollfd *p = realloc(self->pfds, n * sizeof *p);
-            if (!p) {
-                fprintf(stderr, "fake_smtp: out of memory\n");
-                break;
-            }
-            self->pfds = p;
-            self->pfds_cap = n;
-        }
-        struct pollfd *pfds = self->pfds;
-        pfds[0] = (struct pollfd){.fd = self->listen_fd, .events = POLLIN};
-        pfds[1] = (struct pollfd){.fd = self->wake[0], .events = POLLIN};
-        for (size_t i = 0; i < self->sessions_count; i++) {
-            s_sess_t *s = self->sessions[i];
-            pfds[2 + i] = (struct pollfd){.fd = s->fd, .events = POLLIN};
-            if (s->out.size > s->out_off && s->state != S_SESS_HUNG)
-                pfds[2 + i].events |= POLLOUT;
-        }
-        int rc = poll(pfds, (nfds_t)n, S_TICK_MS);
-        if (rc < 0) {
-            if (errno == EINTR)
-                continue;
-            fprintf(stderr, "fake_smtp: poll: %s\n", strerror(errno));
-            break;
-        }
-        if (pfds[1].revents) {
-            char drain[64];
-            while (read(self->wake[0], drain, sizeof drain) > 0) {
-            }
-        }
-        for (size_t i = 0; i < self->sessions_count; i++) {
-            s_sess_t *s = self->sessions[i];
-            if (pfds[2 + i].revents & (POLLIN | POLLHUP | POLLERR))
-                s_sess_read(self, s);
-            if (s->state != S_SESS_HUNG && s->state != S_SESS_DEAD)
-                s_sess_flush(s);
-        }
-        size_t kept = 0;
-        for (size_t i = 0; i < self->sessions_count; i++) {
-            if (self->sessions[i]->state == S_SESS_DEAD)
-                s_sess_free(self->sessions[i]);
-            else
-                self->sessions[kept++] = self->sessions[i];
-        }
-        self->sessions_count = kept;
-        if (pfds[0].revents & POLLIN)
-            s_accept(self);
-    }
-    return NULL;
-}
+static const fake_net_ops_t s_ops = {
+    .name = "fake_smtp",
+    .what = "session",
+    .conn_size = sizeof(s_sess_t),
+    .open = s_sess_open,
+    .input = s_sess_input,
+    .release = s_sess_release,
+};
 
 /* ---- public --------------------------------------------------------------- */
 
@@ -891,73 +648,21 @@ fake_smtp_t *fake_smtp_start(void)
     fake_smtp_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->listen_fd = -1;
-    self->wake[0] = self->wake[1] = -1;
-    pthread_condattr_t ca;
-    bool mu_ok = false, cond_ok = false;
-
-    if (pthread_mutex_init(&self->mu, NULL) != 0)
-        goto cleanup;
-    mu_ok = true;
-    if (pthread_condattr_init(&ca) != 0)
-        goto cleanup;
-    cond_ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
-              pthread_cond_init(&self->cond, &ca) == 0;
-    pthread_condattr_destroy(&ca);
-    if (!cond_ok)
-        goto cleanup;
-
-    if (pipe(self->wake) < 0 || s_set_flags(self->wake[0]) < 0 || s_set_flags(self->wake[1]) < 0) {
-        fprintf(stderr, "fake_smtp: pipe: %s\n", strerror(errno));
-        goto cleanup;
-    }
-    self->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (self->listen_fd < 0 || s_set_flags(self->listen_fd) < 0) {
-        fprintf(stderr, "fake_smtp: socket: %s\n", strerror(errno));
-        goto cleanup;
-    }
-    int one = 1;
-    setsockopt(self->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t sa_len = sizeof sa;
-    if (bind(self->listen_fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-        listen(self->listen_fd, 64) < 0 ||
-        getsockname(self->listen_fd, (struct sockaddr *)&sa, &sa_len) < 0) {
-        fprintf(stderr, "fake_smtp: listen on 127.0.0.1: %s\n", strerror(errno));
-        goto cleanup;
-    }
-    self->port = ntohs(sa.sin_port);
-    int err = pthread_create(&self->thread, NULL, s_run, self);
-    if (err != 0) {
-        fprintf(stderr, "fake_smtp: pthread_create: %s\n", strerror(err));
-        goto cleanup;
+    if (fake_net_start(&self->net, &s_ops, self) != 0) {
+        free(self);
+        return NULL;
     }
     return self;
-
-cleanup:
-    if (self->listen_fd >= 0)
-        close(self->listen_fd);
-    if (self->wake[0] >= 0)
-        close(self->wake[0]);
-    if (self->wake[1] >= 0)
-        close(self->wake[1]);
-    if (cond_ok)
-        pthread_cond_destroy(&self->cond);
-    if (mu_ok)
-        pthread_mutex_destroy(&self->mu);
-    free(self);
-    return NULL;
 }
 
 int fake_smtp_port(fake_smtp_t *self)
 {
-    return self->port;
+    return fake_net_port(self->net);
 }
 
 char *fake_smtp_url(fake_smtp_t *self, char *buf, size_t size)
 {
-    snprintf(buf, size, "smtp://127.0.0.1:%d", self->port);
+    snprintf(buf, size, "smtp://127.0.0.1:%d", fake_net_port(self->net));
     return buf;
 }
 
@@ -968,38 +673,22 @@ void fake_smtp_stop(fake_smtp_t **self_p)
     fake_smtp_t *self = *self_p;
     *self_p = NULL;
 
-    pthread_mutex_lock(&self->mu);
-    self->stopping = true;
-    pthread_mutex_unlock(&self->mu);
-    /* A full pipe already holds a wake-up; the tick bounds the wait anyway. */
-    ssize_t ignored = write(self->wake[1], "x", 1);
-    (void)ignored;
-    pthread_join(self->thread, NULL);
-
-    for (size_t i = 0; i < self->sessions_count; i++)
-        s_sess_free(self->sessions[i]);
-    free(self->sessions);
-    free(self->pfds);
-    close(self->listen_fd);
-    close(self->wake[0]);
-    close(self->wake[1]);
+    fake_net_stop(&self->net);
     for (size_t i = 0; i < self->msgs_count; i++)
         fake_smtp_msg_clear(&self->msgs[i]);
     free(self->msgs);
     free(self->user);
     free(self->password);
-    pthread_cond_destroy(&self->cond);
-    pthread_mutex_destroy(&self->mu);
     free(self);
 }
 
 void fake_smtp_fail_next_at(fake_smtp_t *self, int n, int code, fake_smtp_stage_t at)
 {
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     self->fail_n = n > 0 ? n : 0;
     self->fail_code = code;
     self->fail_at = at;
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
 }
 
 void fake_smtp_fail_next(fake_smtp_t *self, int n, int code)
@@ -1019,64 +708,53 @@ int fake_smtp_credentials(fake_smtp_t *self, const char *user, const char *passw
             return PL_ENOMEM;
         }
     }
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     free(self->user);
     free(self->password);
     self->user = u;
     self->password = p;
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
     return 0;
 }
 
 void fake_smtp_hang(fake_smtp_t *self, int on)
 {
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     self->hang = on != 0;
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
 }
 
 size_t fake_smtp_count(fake_smtp_t *self)
 {
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     size_t n = self->msgs_count;
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
     return n;
 }
 
 size_t fake_smtp_rejected_count(fake_smtp_t *self)
 {
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     size_t n = self->rejected;
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
     return n;
 }
 
 size_t fake_smtp_connections(fake_smtp_t *self)
 {
-    pthread_mutex_lock(&self->mu);
-    size_t n = self->connections;
-    pthread_mutex_unlock(&self->mu);
-    return n;
+    return fake_net_connections(self->net);
 }
 
 size_t fake_smtp_wait(fake_smtp_t *self, size_t n, int timeout_ms)
 {
-    struct timespec deadline = s_deadline(timeout_ms);
-    pthread_mutex_lock(&self->mu);
-    while (self->msgs_count < n) {
-        if (pthread_cond_timedwait(&self->cond, &self->mu, &deadline) == ETIMEDOUT)
-            break;
-    }
-    size_t count = self->msgs_count;
-    pthread_mutex_unlock(&self->mu);
-    return count;
+    return fake_net_wait(self->net, &self->msgs_count, n, timeout_ms);
 }
 
 int fake_smtp_message(fake_smtp_t *self, size_t i, fake_smtp_msg_t *out)
 {
     memset(out, 0, sizeof *out);
-    pthread_mutex_lock(&self->mu);
+    fake_net_lock(self->net);
     int rc = i < self->msgs_count ? s_msg_copy(out, &self->msgs[i]) : PL_ENOENT;
-    pthread_mutex_unlock(&self->mu);
+    fake_net_unlock(self->net);
     return rc;
 }
