@@ -644,6 +644,20 @@ static void s_sink_to(s_sink_ld_t *s, const s_sink_key_t *key, const pl_yaml_nod
     sink->to_count = count;
 }
 
+static void s_sink_starttls(s_sink_ld_t *s, const s_sink_key_t *key, const pl_yaml_node_t *value)
+{
+    char desc[64];
+    const char *v = pl_yaml_node_kind(value) == PL_YAML_SCALAR ? pl_yaml_node_scalar(value) : NULL;
+    if (v && strcmp(v, "required") == 0) {
+        s->sink->starttls_optional = false;
+    } else if (v && strcmp(v, "optional") == 0) {
+        s->sink->starttls_optional = true;
+    } else {
+        s_error(s->ld, value, "%s.%s: expected required or optional, found %s", s->path,
+                key->name, pl_yaml_node_describe(value, desc, sizeof desc));
+    }
+}
+
 static void s_sink_recipients(s_sink_ld_t *s, const s_sink_key_t *key, const pl_yaml_node_t *value)
 {
     char desc[64];
@@ -669,6 +683,7 @@ static const s_sink_key_t s_sink_keys[] = {
     {"from", s_sink_from, true, -1},
     {"to", s_sink_to, true, -1},
     {"recipients", s_sink_recipients, true, -1},
+    {"starttls", s_sink_starttls, true, -1},
     {"username", s_sink_secret_value, true, S_USERNAME},
     {"username_env", s_sink_secret_env, true, S_USERNAME},
     {"password", s_sink_secret_value, true, S_PASSWORD},
@@ -902,7 +917,8 @@ static void s_parse_sink(s_ld_t *ld, const pl_yaml_node_t *list, size_t index,
                     pl_yaml_node_describe(key, desc, sizeof desc), keys,
                     email || !s.type_known ? ""
                                            : " (and for email sinks from, to, recipients, "
-                                             "username, password and their _env forms)");
+                                             "starttls, username, password and their _env "
+                                             "forms)");
             continue;
         }
         if (s_sink_keys[k].email_only && s.type_known && !email) {

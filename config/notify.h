@@ -101,6 +101,11 @@ typedef struct pl_notify_sink {
     char **to; /* fixed addresses */
     size_t to_count;
     bool recipients; /* also mail the people a notification names */
+    /* smtp://: false (starttls: required, the default) refuses to send
+     * when the server does not offer STARTTLS, so credentials and mail
+     * never cross the network in clear; true (optional) sends in clear
+     * then. smtps:// is encrypted from the start either way. */
+    bool starttls_optional;
     char *username, *password;
 } pl_notify_sink_t;
 

@@ -121,6 +121,13 @@ static void s_parse_name(s_entry_t *e, const pl_yaml_node_t *key, const pl_yaml_
     if (!name) {
         return;
     }
+    if (strcmp(name, "approval") == 0) {
+        /* The approval matrix's own deadline (config/lifecycle.h). */
+        pl__rules_error(ld, value,
+                        "deadlines.name: \"approval\" is reserved for the approval deadline "
+                        "(approvals[].within); choose another name");
+        return;
+    }
     bool added = false;
     pl__idslot_t *slot = pl__idmap_add(e->names, name, 0, value, &added);
     if (!slot) {

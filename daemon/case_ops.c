@@ -171,9 +171,9 @@ static int s_field(const s_op_spec_t *spec, const s_field_t *f, json_t *root, js
                               "%s must be a date string YYYY-MM-DD, not %s", f->name,
                               pl_json_type_phrase(v));
         }
-        if (pl_time_parse_date(json_string_value(v), &y, &m, &d) != 0) {
+        if (pl_time_parse_date(json_string_value(v), &y, &m, &d) != 0 || y < 1970) {
             return pl_err_set(err, PL_EINVAL, "invalid_value", f->name,
-                              "%s must be a date YYYY-MM-DD", f->name);
+                              "%s must be a date YYYY-MM-DD from 1970 on", f->name);
         }
         break;
     }
@@ -184,9 +184,10 @@ static int s_field(const s_op_spec_t *spec, const s_field_t *f, json_t *root, js
                               "%s must be an RFC 3339 time string, not %s", f->name,
                               pl_json_type_phrase(v));
         }
-        if (pl_time_parse_rfc3339(json_string_value(v), &t) != 0) {
+        if (pl_time_parse_rfc3339(json_string_value(v), &t) != 0 || t < 0) {
             return pl_err_set(err, PL_EINVAL, "invalid_value", f->name,
-                              "%s must be an RFC 3339 time such as 2026-11-28T14:05:00+08:00",
+                              "%s must be an RFC 3339 time from 1970 on, such as "
+                              "2026-11-28T14:05:00+08:00",
                               f->name);
         }
         if (t > pl_now() + 5 * PL_USEC_PER_MIN) {
@@ -266,7 +267,8 @@ static int s_store_error(int rc, pl_err_t *err)
         return pl_err_set(err, rc, "unavailable", NULL,
                           "too many requests wait for the database; retry later");
     }
-    return pl_err_set(err, rc, "internal", NULL, "out of memory");
+    return pl_err_set(err, rc, "internal", NULL, "the request could not be queued: %s",
+                      pl_strerror(rc));
 }
 
 /* Queues pl_case_op(case_no, op, actor, detail); detail is consumed. */
@@ -315,8 +317,8 @@ static void s_on_paused(void *ctx, int status, const pl_store_rows_t *rows, cons
     /* The pause ends now; each clock adds back the time it counts. */
     const pl_calendars_t *cals = pl_rules_calendars(broker->cfg->rules);
     pl_usec_t now = pl_now();
-    json_t *due = json_object();
-    for (size_t r = 0; due && r < rows->count; r++) {
+    json_t *due = json_object(), *paused = json_object();
+    for (size_t r = 0; due && paused && r < rows->count; r++) {
         char **row = &rows->cells[r * rows->columns];
         if (!row[0] || !row[3] || !row[4]) {
             continue;
@@ -333,9 +335,15 @@ static void s_on_paused(void *ctx, int status, const pl_store_rows_t *rows, cons
                                           now);
         if (at != PL_CALENDAR_NEVER) {
             json_object_set_new(due, row[0], json_integer(at));
+            json_object_set_new(paused, row[0], json_integer(strtoll(row[4], NULL, 10)));
         }
     }
-    json_t *detail = due ? json_pack("{s:o}", "due", due) : NULL;
+    /* "paused" says which pause the due instants are for. */
+    json_t *detail = due && paused ? json_pack("{s:o, s:o}", "due", due, "paused", paused) : NULL;
+    if (!detail) {
+        json_decref(due);
+        json_decref(paused);
+    }
     pl_err_t err;
     pl_err_clear(&err);
     if (s_exec(broker, call, rs->case_no, "resume", rs->actor, detail, &err) != 0) {
@@ -497,8 +505,9 @@ static int s_add_escalation(const pl_config_t *cfg, json_t *detail)
         pl_person_info_t info;
         if (pl_rules_person_has_role(cfg->rules, i, role) &&
             pl_rules_person_at(cfg->rules, i, &info) == 0) {
-            json_array_append_new(people, json_pack("{s:s, s:s?}", "id", info.id, "region",
-                                                    info.region));
+            json_array_append_new(people, json_pack("{s:s, s:s?, s:s?}", "id", info.id, "region",
+                                                    info.region, "department",
+                                                    info.department));
         }
     }
     json_t *esc = people ? json_pack("{s:s, s:o}", "role", role, "people", people) : NULL;
@@ -523,7 +532,7 @@ int pl__op_case(pl_broker_t *broker, pl__call_t *call, json_t *root, pl_err_t *e
         return pl_err_set(err, PL_EINVAL, "unknown_op", "op", "unknown op \"%.64s\"", op);
     }
     json_t *detail = json_object();
-    const char *case_no, *by;
+    const char *case_no = NULL, *by = NULL;
     int rc = detail ? s_fields(spec, root, detail, err)
                     : pl_err_set(err, PL_ENOMEM, "internal", NULL, "out of memory");
     if (rc == 0) {

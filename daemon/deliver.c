@@ -235,12 +235,14 @@ static void s_record(pl_deliver_t *dl, const pl_notify_job_t *job, const char *o
     char id[24], at[24];
     snprintf(id, sizeof id, "%" PRId64, job->delivery_id);
     snprintf(at, sizeof at, "%" PRId64, (int64_t)next);
-    const char *params[] = {id, outcome, job->error[0] ? job->error : NULL, at};
+    char attempt[16];
+    snprintf(attempt, sizeof attempt, "%d", job->attempt);
+    const char *params[] = {id, outcome, job->error[0] ? job->error : NULL, at, attempt};
     char *what = malloc(48);
     if (what) {
         snprintf(what, 48, "delivery %s", id);
     }
-    if (pl_store_exec(dl->store, "pl_delivery_done", 4, params, 1, s_on_recorded, what) != 0) {
+    if (pl_store_exec(dl->store, "pl_delivery_done", 5, params, 1, s_on_recorded, what) != 0) {
         pl_log(PL_LOG_WARN, "deliver", "could not queue the outcome of delivery %s", id);
         free(what);
     }
@@ -257,6 +259,11 @@ static void s_on_job(pl_zsock_t *zs, zmq_msg_t *parts, size_t count, int truncat
     }
     memcpy(&job, zmq_msg_data(&parts[0]), sizeof job);
     if (!job) {
+        return;
+    }
+    if (dl->closing) {
+        /* The store is gone: the lease ends and the delivery is retried. */
+        pl_notify_job_destroy(&job);
         return;
     }
     s_sink_t *sink = s_sink_find(dl, job->sink_id);
@@ -282,7 +289,12 @@ static void s_on_job(pl_zsock_t *zs, zmq_msg_t *parts, size_t count, int truncat
         s_record(dl, job, "delivered", 0);
     } else {
         int dead = job->outcome == PL_DELIVERY_PERMANENT || job->attempt >= cfg->max_attempts;
-        if (sink) {
+        /* A sink that fails as a whole (no answer, 5xx, rate limit) is
+         * cooled; one failure per cooling period counts, so the attempts
+         * in flight when it went down do not stretch the first pause. A
+         * permanent failure is the message's (no address, a 4xx for this
+         * body): the sink goes on. */
+        if (sink && job->outcome == PL_DELIVERY_RETRY && now >= sink->cool_until) {
             sink->fails++;
             sink->cool_until = now + pl_notify_backoff(cfg, (int)sink->fails, s_rand(dl));
         }

@@ -59,8 +59,9 @@ static const struct {
      "$4::interval)",
      4},
     {"pl_delivery_done",
-     "SELECT pl_delivery_done($1::bigint, $2, $3, to_timestamp($4::double precision / 1000000))",
-     4},
+     "SELECT pl_delivery_done($1::bigint, $2, $3, to_timestamp($4::double precision / 1000000), "
+     "$5::integer)",
+     5},
     /* Case operations (broker). */
     {"pl_case_op", "SELECT pl_case_op($1, $2, $3, $4::jsonb)::text", 4},
     {"pl_overdue", "SELECT pl_overdue($1::integer)::text", 1},

@@ -35,3 +35,6 @@ CREATE INDEX deliveries_due_idx ON deliveries (sink, next_attempt_at, id)
 ALTER TABLE deadlines ADD COLUMN clock text;   -- real, business, working_days
 ALTER TABLE cases ADD COLUMN paused_at timestamptz,
                   ADD COLUMN paused_reason text;
+
+-- A case's notifications (pl_case_json) without a scan of the outbox.
+CREATE INDEX outbox_case_idx ON outbox (case_id);

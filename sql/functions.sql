@@ -325,10 +325,16 @@ BEGIN
     ELSE
         FOR d IN SELECT * FROM deadlines
                   WHERE case_id = c.id AND paused_at IS NOT NULL
+                    AND status IN ('pending', 'breached')
                   ORDER BY id FOR UPDATE
         LOOP
-            v_due := coalesce(to_timestamp((p_detail->'due'->>d.name)::double precision / 1000000),
-                              d.due_at + (v_now - d.paused_at));
+            -- The daemon's due instant holds only for the pause it was
+            -- computed for (another resume and pause may have come between).
+            v_due := CASE WHEN (p_detail->'paused'->>d.name)::bigint
+                               = (extract(epoch FROM d.paused_at) * 1000000)::bigint
+                          THEN to_timestamp((p_detail->'due'->>d.name)::double precision / 1000000)
+                     END;
+            v_due := coalesce(v_due, d.due_at + (v_now - d.paused_at));
             d.warn_at := ARRAY(SELECT w + (v_due - d.due_at) FROM unnest(d.warn_at) w ORDER BY 1);
             d.due_at := v_due;
             d.paused_at := NULL;
@@ -389,7 +395,7 @@ LANGUAGE sql IMMUTABLE AS $$
            (4,  'report',   s.open),
            (5,  'visit',    ARRAY['assigned', 'investigating']),
            (6,  'analyse',  ARRAY['assigned', 'investigating']),
-           (7,  'propose',  ARRAY['investigating']),
+           (7,  'propose',  ARRAY['investigating', 'resolution_proposed']),
            (8,  'approve',  ARRAY['resolution_proposed']),
            (9,  'reject',   ARRAY['resolution_proposed']),
            (10, 'reply',    ARRAY['approved']),
@@ -409,6 +415,18 @@ RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
     SELECT jsonb_build_object('case_no', c.case_no, 'refused', true, 'code', p_code,
                               'field', p_field, 'message', p_message, 'status', c.status,
                               'allowed', to_jsonb(pl_case_allowed(c.status)))
+$$;
+
+-- Cancels a case's deadline `p_name` if it is still running; returns
+-- ["name"] when it was, [] otherwise.
+CREATE OR REPLACE FUNCTION pl_deadline_cancel(p_case_id bigint, p_name text)
+RETURNS jsonb LANGUAGE sql AS $$
+    WITH c AS (
+        UPDATE deadlines SET status = 'cancelled', next_fire_at = NULL, paused_at = NULL
+         WHERE case_id = p_case_id AND name = p_name AND status IN ('pending', 'breached')
+        RETURNING name
+    )
+    SELECT coalesce(jsonb_agg(to_jsonb(c.name)), '[]') FROM c
 $$;
 
 -- Moves one person's open-case count (assignee_load) by p_delta.
@@ -446,8 +464,12 @@ DECLARE
     v_level  jsonb;
     v_n      integer;
     v_person text;
+    v_dept   text;
 BEGIN
-    SELECT * INTO c FROM cases WHERE case_no = p_case_no FOR UPDATE;
+    -- FOR NO KEY UPDATE: the escalation timer's history rows (foreign keys
+    -- to cases) take KEY SHARE on this row while holding deadline rows; a
+    -- full FOR UPDATE here would deadlock with them.
+    SELECT * INTO c FROM cases WHERE case_no = p_case_no FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
@@ -519,6 +541,7 @@ BEGIN
                                         WITH ORDINALITY AS l(roles, i)), '[]'));
         IF jsonb_array_length(coalesce(v_rule->'levels', '[]')) = 0 THEN
             v_new := 'approved';
+            v_cancel := v_cancel || pl_deadline_cancel(c.id, 'approval');
         ELSE
             v_new := 'resolution_proposed';
             IF v_rule->'due_at' IS NOT NULL AND jsonb_typeof(v_rule->'due_at') = 'number' THEN
@@ -556,6 +579,22 @@ BEGIN
                        format('level %s of the approval of case %s needs one of: %s; %s holds none',
                               a.level, c.case_no, array_to_string(a.roles, ', '), p_actor));
         END IF;
+        -- Four eyes: nobody approves their own proposal, or two levels of one.
+        IF p_op = 'approve' AND p_actor = (SELECT h.actor FROM case_history h
+                                            WHERE h.case_id = c.id AND h.type = 'propose'
+                                            ORDER BY h.id DESC LIMIT 1) THEN
+            RETURN pl_case_refusal(c, 'forbidden', 'by',
+                       format('%s proposed this resolution of case %s and cannot approve it',
+                              p_actor, c.case_no));
+        END IF;
+        IF p_op = 'approve' AND EXISTS (SELECT 1 FROM approvals x
+                                         WHERE x.case_id = c.id AND x.proposal = a.proposal
+                                           AND x.decided_by = p_actor) THEN
+            RETURN pl_case_refusal(c, 'forbidden', 'by',
+                       format('%s already approved a level of this proposal of case %s; '
+                              'another person must approve level %s', p_actor, c.case_no,
+                              a.level));
+        END IF;
         IF p_op = 'approve' THEN
             UPDATE approvals SET status = 'approved', decided_by = p_actor, decided_at = v_now,
                                  reason = v_detail->>'reason'
@@ -579,6 +618,7 @@ BEGIN
              WHERE case_id = c.id AND proposal = a.proposal AND status = 'pending';
             v_extra := jsonb_build_object('level', a.level);
             v_new := 'investigating';
+            v_cancel := v_cancel || pl_deadline_cancel(c.id, 'approval');
         END IF;
 
     WHEN 'reply' THEN
@@ -599,20 +639,24 @@ BEGIN
                                           'assignee', c.assignee);
         ELSE
             -- R22: handled again; unsatisfied again: escalated.
-            v_new := 'assigned';
+            v_new := CASE WHEN c.assignee IS NOT NULL THEN 'assigned' ELSE 'confirmed' END;
             v_person := c.assignee;
             IF c.round >= 2 THEN
-                SELECT p->>'id' INTO v_person
+                SELECT p->>'id', p->>'department' INTO v_person, v_dept
                   FROM jsonb_array_elements(coalesce(v_detail->'escalate'->'people', '[]'))
                        WITH ORDINALITY AS e(p, i)
                  ORDER BY (p->>'region' IS NOT DISTINCT FROM c.region) DESC, e.i
                  LIMIT 1;
+                v_dept := CASE WHEN v_person IS NOT NULL THEN coalesce(v_dept, c.department)
+                               ELSE c.department END;
                 v_person := coalesce(v_person, c.assignee);
+                v_new := CASE WHEN v_person IS NOT NULL THEN 'assigned' ELSE 'confirmed' END;
                 IF v_person IS DISTINCT FROM c.assignee THEN
                     PERFORM pl_load_move(c.assignee, -1);
                     PERFORM pl_load_move(v_person, 1);
                 END IF;
-                UPDATE cases SET escalated = true, assignee = v_person WHERE id = c.id;
+                UPDATE cases SET escalated = true, assignee = v_person, department = v_dept
+                 WHERE id = c.id;
                 PERFORM pl_notify('case.escalated', c.id,
                                   c.case_no || '/unsatisfied/' || (c.round + 1),
                                   jsonb_strip_nulls(jsonb_build_object(
@@ -642,14 +686,16 @@ BEGIN
                        format('case %s is %s, not followup: closing it now needs a reason',
                               c.case_no, c.status));
         END IF;
-        UPDATE cases SET closed_at = v_now WHERE id = c.id;
+        -- A closed case waits on nobody: its pause ends with it.
+        UPDATE cases SET closed_at = v_now, paused_at = NULL, paused_reason = NULL
+         WHERE id = c.id;
         PERFORM pl_load_move(c.assignee, -1);
         v_new := 'closed';
 
     WHEN 'reopen' THEN
         UPDATE cases SET closed_at = NULL, round = c.round + 1 WHERE id = c.id;
         PERFORM pl_load_move(c.assignee, 1);
-        v_new := 'assigned';
+        v_new := CASE WHEN c.assignee IS NOT NULL THEN 'assigned' ELSE 'confirmed' END;
         v_extra := jsonb_build_object('round', c.round + 1);
 
     WHEN 'capa' THEN
@@ -690,14 +736,22 @@ BEGIN
               WHERE case_id = c.id AND status IN ('pending', 'breached')
               ORDER BY id FOR UPDATE
     LOOP
-        IF v_new = 'closed' THEN
+        IF p_op = ANY (d.met_by) AND NOT (p_op = 'approve' AND v_new <> 'approved')
+           AND (d.every IS NULL OR v_new = 'closed') THEN
+            d.status := 'met';
+            d.met_at := v_now;
+            d.paused_at := NULL;
+            v_met := v_met || to_jsonb(d.name);
+        ELSIF v_new = 'closed' THEN
             d.status := 'cancelled';
-            d.next_fire_at := NULL;
+            d.paused_at := NULL;
             v_cancel := v_cancel || to_jsonb(d.name);
         ELSIF NOT (p_op = ANY (d.met_by)) OR (p_op = 'approve' AND v_new <> 'approved') THEN
             CONTINUE;
-        ELSIF d.every IS NOT NULL THEN
-            -- Recurring: met now, due again one period later.
+        ELSE
+            -- Recurring: met now, due again one period later (still paused
+            -- if the case is: the pause then counts from now).
+            d.paused_at := CASE WHEN d.paused_at IS NOT NULL THEN v_now END;
             d.status := 'pending';
             d.level := 0;
             d.level_at := NULL;
@@ -708,20 +762,17 @@ BEGIN
             d.met_at := v_now;
             v_rearm := v_rearm || jsonb_build_object('name', d.name,
                                                      'due_at', pl_rfc3339(d.due_at));
-        ELSE
-            d.status := 'met';
-            d.met_at := v_now;
-            v_met := v_met || to_jsonb(d.name);
         END IF;
         UPDATE deadlines
            SET status = d.status, level = d.level, level_at = d.level_at, warned = d.warned,
                due_at = d.due_at, warn_at = d.warn_at, met_at = d.met_at,
-               next_fire_at = pl_deadline_next_fire(d)
+               paused_at = d.paused_at, next_fire_at = pl_deadline_next_fire(d)
          WHERE id = d.id;
     END LOOP;
     -- A recurring deadline "until" a status ends when the case gets there.
     FOR d IN SELECT * FROM deadlines
-              WHERE case_id = c.id AND status = 'pending' AND until_status IS NOT NULL
+              WHERE case_id = c.id AND status IN ('pending', 'breached')
+                AND until_status IS NOT NULL
                 AND array_position(ARRAY['registered', 'confirmed', 'assigned', 'investigating',
                                          'resolution_proposed', 'approved', 'replied',
                                          'followup', 'closed'], until_status)
@@ -730,9 +781,13 @@ BEGIN
                                             'replied', 'followup', 'closed'], v_new)
               ORDER BY id FOR UPDATE
     LOOP
-        UPDATE deadlines SET status = 'cancelled', next_fire_at = NULL WHERE id = d.id;
+        UPDATE deadlines SET status = 'cancelled', next_fire_at = NULL, paused_at = NULL
+         WHERE id = d.id;
         v_cancel := v_cancel || to_jsonb(d.name);
     END LOOP;
+    -- Re-armed and then ended by its `until`: cancelled is what it is.
+    v_rearm := (SELECT coalesce(jsonb_agg(x), '[]') FROM jsonb_array_elements(v_rearm) x
+                 WHERE NOT v_cancel ? (x->>'name'));
 
     UPDATE cases SET status = v_new, updated_at = v_now WHERE id = c.id;
     IF jsonb_array_length(v_met) + jsonb_array_length(v_rearm) + jsonb_array_length(v_cancel) > 0 THEN
@@ -918,10 +973,13 @@ LANGUAGE sql AS $$
      ORDER BY t.id;
 $$;
 
--- Records the outcome of one attempt: p_outcome 'delivered', 'retry' (at
--- p_next) or 'dead' (given up), with the error of a failed attempt.
+-- Records the outcome of attempt p_attempt: p_outcome 'delivered', 'retry'
+-- (at p_next) or 'dead' (given up), with the error of a failed attempt. An
+-- outcome that comes after the delivery was taken for a later attempt (its
+-- lease ran out meanwhile) changes nothing but a delivery.
+DROP FUNCTION IF EXISTS pl_delivery_done(bigint, text, text, timestamptz);
 CREATE OR REPLACE FUNCTION pl_delivery_done(p_id bigint, p_outcome text, p_error text,
-                                            p_next timestamptz)
+                                            p_next timestamptz, p_attempt integer)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF p_outcome = 'delivered' THEN
@@ -929,10 +987,10 @@ BEGIN
          WHERE id = p_id AND status = 'pending';
     ELSIF p_outcome = 'dead' THEN
         UPDATE deliveries SET status = 'dead', done_at = now(), last_error = p_error
-         WHERE id = p_id AND status = 'pending';
+         WHERE id = p_id AND status = 'pending' AND attempts = p_attempt;
     ELSE
         UPDATE deliveries SET next_attempt_at = p_next, last_error = p_error
-         WHERE id = p_id AND status = 'pending';
+         WHERE id = p_id AND status = 'pending' AND attempts = p_attempt;
     END IF;
 END $$;
 
@@ -946,14 +1004,11 @@ END $$;
 -- for ASCII. Newest received first. Returns {"total", "cases": [...]}.
 CREATE OR REPLACE FUNCTION pl_case_list(p_filter jsonb, p_limit integer, p_offset integer)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
+    -- The matches hold only narrow columns; the summary and the overdue
+    -- mark are read for the page's rows alone.
     WITH f AS (
         SELECT c.id, c.case_no, c.status, c.kind, c.category, c.severity, c.department,
-               c.assignee, c.received_at, c.content, c.round,
-               EXISTS (SELECT 1 FROM deadlines d
-                        WHERE d.case_id = c.id
-                          AND (d.status = 'breached'
-                               OR (d.status = 'pending' AND d.due_at < now()
-                                   AND d.paused_at IS NULL))) AS late
+               c.assignee, c.received_at, c.round
           FROM cases c
          WHERE (NOT (p_filter ? 'status') OR p_filter->'status' ? c.status)
            AND (NOT (p_filter ? 'kind') OR c.kind = p_filter->>'kind')
@@ -966,19 +1021,30 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                 OR c.received_at < (p_filter->>'received_to')::timestamptz)
            AND (NOT (p_filter ? 'text')
                 OR strpos(lower(c.content), lower(p_filter->>'text')) > 0)
-    ), g AS (
-        SELECT * FROM f WHERE NOT coalesce((p_filter->>'overdue')::boolean, false) OR f.late
+           AND (NOT coalesce((p_filter->>'overdue')::boolean, false)
+                OR EXISTS (SELECT 1 FROM deadlines d
+                            WHERE d.case_id = c.id
+                              AND (d.status = 'breached'
+                                   OR (d.status = 'pending' AND d.due_at < now()
+                                       AND d.paused_at IS NULL))))
     ), page AS (
-        SELECT * FROM g ORDER BY g.received_at DESC, g.case_no LIMIT p_limit OFFSET p_offset
+        SELECT * FROM f ORDER BY f.received_at DESC, f.case_no LIMIT p_limit OFFSET p_offset
     )
     SELECT jsonb_build_object(
-               'total', (SELECT count(*) FROM g),
+               'total', (SELECT count(*) FROM f),
                'cases', coalesce((SELECT jsonb_agg(jsonb_build_object(
                                       'case_no', p.case_no, 'status', p.status, 'kind', p.kind,
                                       'category', p.category, 'severity', p.severity,
                                       'department', p.department, 'assignee', p.assignee,
                                       'received_at', pl_rfc3339(p.received_at),
-                                      'summary', left(p.content, 40), 'overdue', p.late,
+                                      'summary', (SELECT left(c.content, 40) FROM cases c
+                                                   WHERE c.id = p.id),
+                                      'overdue', EXISTS (
+                                          SELECT 1 FROM deadlines d
+                                           WHERE d.case_id = p.id
+                                             AND (d.status = 'breached'
+                                                  OR (d.status = 'pending' AND d.due_at < now()
+                                                      AND d.paused_at IS NULL))),
                                       'round', p.round)
                                     ORDER BY p.received_at DESC, p.case_no)
                                     FROM page p), '[]'::jsonb))

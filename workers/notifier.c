@@ -170,8 +170,11 @@ static int s_setup_smtp(s_attempt_t *a)
     bad |= curl_easy_setopt(e, CURLOPT_READFUNCTION, s_on_read) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_READDATA, a) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)a->msg.body_len) != CURLE_OK;
-    /* smtp:// upgrades with STARTTLS when the server offers it. */
-    bad |= curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY) != CURLE_OK;
+    /* smtp:// upgrades with STARTTLS, and by default refuses to go on in
+     * clear (notify.sinks[].starttls). */
+    bad |= curl_easy_setopt(e, CURLOPT_USE_SSL,
+                            (long)(sink->starttls_optional ? CURLUSESSL_TRY : CURLUSESSL_ALL)) !=
+           CURLE_OK;
     if (sink->username) {
         bad |= curl_easy_setopt(e, CURLOPT_USERNAME, sink->username) != CURLE_OK;
     }

@@ -322,7 +322,7 @@ static const struct {
     {"report", S_OPEN}, /* * */
     {"visit", "assigned investigating"},
     {"analyse", "assigned investigating"},
-    {"propose", "investigating"},
+    {"propose", "investigating resolution_proposed"},
     {"approve", "resolution_proposed"},
     {"reject", "resolution_proposed"},
     {"reply", "approved"},
@@ -1453,7 +1453,8 @@ static void t_approvals_matrix(void)
 
 /* ---- 5. R22: handled again, then escalated ------------------------------------------------ */
 
-/* One handling round from `assigned` to `replied`: analyse, propose, approve (liu), reply. */
+/* One handling round from `assigned` to `replied`: analyse, propose, approve
+ * (a sales manager other than the proposer: four eyes), reply. */
 static void s_handle(const it_daemon_t *d, const char *no, const char *actor, int round)
 {
     char text[64];
@@ -1463,7 +1464,8 @@ static void s_handle(const it_daemon_t *d, const char *no, const char *actor, in
             "investigating");
     s_step0(d, no, "propose", actor, json_pack("{s:s}", "result", text), "investigating",
             "resolution_proposed");
-    s_step0(d, no, "approve", "liu", NULL, "resolution_proposed", "approved");
+    s_step0(d, no, "approve", strcmp(actor, "liu") == 0 ? "wu" : "liu", NULL,
+            "resolution_proposed", "approved");
     s_step0(d, no, "reply", actor, json_pack("{s:s}", "text", text), "approved", "replied");
 }
 
@@ -1549,10 +1551,11 @@ static void t_r22_loop(void)
     c = s_get(d, no);
     IT_CHECK_INT(json_array_size(json_object_get(c, "followups")), 3);
     IT_CHECK_INT(json_array_size(s_approvals(c)), 3);
-    s_check_approval(c, 2, 3, 1, "sales_manager", "approved", "liu", "other");
+    /* liu proposed in round 3, so another sales manager approved (four eyes). */
+    s_check_approval(c, 2, 3, 1, "sales_manager", "approved", "wu", "other");
     S_CHECK_OP_HISTORY(c, "confirm/clerk analyse/li propose/li approve/liu reply/li "
                           "followup/clerk analyse/li propose/li approve/liu reply/li "
-                          "followup/clerk analyse/liu propose/liu approve/liu reply/liu "
+                          "followup/clerk analyse/liu propose/liu approve/wu reply/liu "
                           "followup/clerk close/liu");
     json_decref(c);
     IT_CHECK_INT(s_q(e.db, "SELECT count(*) FROM outbox WHERE topic = 'case.escalated'"), 1);

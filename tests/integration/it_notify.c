@@ -447,6 +447,7 @@ static void t_email(void)
              "      to: [ops@example.com]\n"
              "      topics: [deadline.breached, case.escalated]\n"
              "      timeout: 2s\n"
+             "      starttls: optional\n" /* the fake server speaks no TLS */
              "      username: plaint\n"
              "      password_env: PLAINT_IT_SMTP_PASSWORD\n",
              url);

@@ -146,6 +146,11 @@ static const s_error_case_t s_error_cases[] = {
             "  - {name: a, within: 2h, met_by: note}\n"
             "  - {name: a, within: 2h, met_by: note}\n",
      {{9, 12, "deadlines.name: duplicate name \"a\" (first defined at line 8, column 12)"}}},
+    {"err_reserved_name",
+     S_HEAD "deadlines:\n"
+            "  - {name: approval, within: 2h, met_by: note}\n",
+     {{8, 12, "deadlines.name: \"approval\" is reserved for the approval deadline "
+              "(approvals[].within); choose another name"}}},
     {"err_unknown_calendar",
      S_HEAD "deadlines:\n"
             "  - {name: a, calendar: allways, within: 2h, met_by: note}\n",

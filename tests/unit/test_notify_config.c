@@ -528,12 +528,17 @@ static const s_error_case_t s_error_cases[] = {
      "t.yaml:4:13: notify.sinks[1].type: expected a string, found a mapping"},
     {S_WECOM "      urll: https://x\n",
      "t.yaml:5:7: notify.sinks[1]: unknown key \"urll\"; expected id, type, url, url_env, topics, "
-     "timeout, concurrency, templates (and for email sinks from, to, recipients, username, "
-     "password and their _env forms)"},
+     "timeout, concurrency, templates (and for email sinks from, to, recipients, starttls, "
+     "username, password and their _env forms)"},
     {S_EMAIL_FROM "      cc: x@example.com\n",
      "t.yaml:7:7: notify.sinks[1]: unknown key \"cc\"; expected id, type, url, url_env, topics, "
-     "timeout, concurrency, templates, from, to, recipients, username, username_env, password, "
-     "password_env\n"},
+     "timeout, concurrency, templates, from, to, recipients, starttls, username, username_env, "
+     "password, password_env\n"},
+
+    {S_EMAIL_FROM "      starttls: maybe\n",
+     "t.yaml:7:17: notify.sinks[1].starttls: expected required or optional"},
+    {S_WECOM "      starttls: optional\n",
+     "t.yaml:5:7: notify.sinks[1].starttls: only for email sinks; this sink is wecom"},
 
     /* url and url_env */
     {S_WECOM, "t.yaml:3:7: notify.sinks[1]: missing url (or url_env, the name of an environment "
