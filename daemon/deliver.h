@@ -44,8 +44,10 @@ const char *pl_deliver_routes(const pl_deliver_t *dl);
 /* pl_deliver_start: starts the poll timer. */
 void pl_deliver_start(pl_deliver_t *dl);
 
-/* pl_deliver_quiesce: takes no more deliveries (the daemon drains); the
- * outcomes of attempts under way are still recorded. */
+/* pl_deliver_quiesce: takes no more deliveries (the daemon drains). An
+ * attempt under way that ends before the store has drained is recorded;
+ * one still running at close is abandoned and attempted again when its
+ * lease ends (at least once: same idempotency key). */
 void pl_deliver_quiesce(pl_deliver_t *dl);
 
 /* pl_deliver_nudge: deliveries were queued; look for them now. */
