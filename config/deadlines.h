@@ -98,13 +98,27 @@ size_t pl_rules_deadline_count(const pl_rules_t *rules);
  * gives up (see config/calendar.h); the loader's limits make that
  * impossible for ordinary calendars.
  * A recurring deadline met by an operation is re-armed from that moment:
- * due = met_at + every_s, warnings at met_at + pct% of every_s.
+ * due = met_at + every_s, warnings at met_at + pct% of every_s; when it
+ * repeats in working time ("every: 30 business minutes", clock
+ * "business"), every_s is working time, and the re-armed instants come
+ * from pl_rules_rearm().
  *
  * Returns a new array, caller decrefs (empty when no rule applies), or
  * NULL when out of memory.
  */
 json_t *pl_rules_deadlines(const pl_rules_t *rules, const pl_event_t *ev,
                            const pl_classification_t *cls, pl_usec_t start);
+
+/*
+ * pl_rules_rearm: for every recurring deadline rule that repeats in
+ * working time, when it is due again if met at `now`, and its warnings:
+ * {"NAME": {"due_us": usec, "warn_us": [usec, ...]}, ...} (rules without
+ * such deadlines give {}). The database re-arms a met recurring deadline
+ * with these instants when the operation carries them, else at met_at +
+ * every (real time). Returns a new object, caller decrefs, or NULL when
+ * out of memory.
+ */
+json_t *pl_rules_rearm(const pl_rules_t *rules, pl_usec_t now);
 
 /*
  * pl_deadline_extend: the due instant of a pausable deadline after its

@@ -205,10 +205,11 @@ static void s_parse_every(s_entry_t *e, const pl_yaml_node_t *key, const pl_yaml
     if (!s_duration(ld, value, "deadlines.every", &d)) {
         return;
     }
-    if (d.kind != PL_DURATION_REAL) {
+    if (d.kind == PL_DURATION_WORKING_DAYS) {
         pl__rules_error(ld, value,
-                        "deadlines.every: \"%.60s\" is not real time; a recurring deadline "
-                        "repeats in elapsed time such as 30m or 1h",
+                        "deadlines.every: \"%.60s\" counts working days; a recurring deadline "
+                        "repeats in real time (30m, 1h) or in working time (30 business "
+                        "minutes)",
                         pl_yaml_node_scalar(value));
         return;
     }
@@ -218,6 +219,7 @@ static void s_parse_every(s_entry_t *e, const pl_yaml_node_t *key, const pl_yaml
         return;
     }
     e->dl->every = d.amount;
+    e->dl->every_business = d.kind == PL_DURATION_BUSINESS;
 }
 
 static void s_parse_until(s_entry_t *e, const pl_yaml_node_t *key, const pl_yaml_node_t *value)
@@ -586,7 +588,7 @@ pl_usec_t pl_deadline_extend(const pl_calendar_t *cal, pl_duration_kind_t clock,
 /* Whether the deadline counts working time (business hours, working days). */
 static bool s_counts_working_time(const pl__deadline_t *d)
 {
-    return d->every == 0 && d->within.kind != PL_DURATION_REAL;
+    return d->every > 0 ? d->every_business : d->within.kind != PL_DURATION_REAL;
 }
 
 /* The instant at `pct` percent of the way from `start` to `due`, in the
@@ -620,7 +622,10 @@ static json_t *s_time_json(pl_usec_t t)
 
 static const char *s_clock_name(const pl__deadline_t *d)
 {
-    if (d->every > 0 || d->within.kind == PL_DURATION_REAL) {
+    if (d->every > 0) {
+        return d->every_business ? "business" : "real";
+    }
+    if (d->within.kind == PL_DURATION_REAL) {
         return "real";
     }
     return d->within.kind == PL_DURATION_BUSINESS ? "business" : "working_days";
@@ -654,12 +659,21 @@ static json_t *s_chain_json(const pl__deadline_t *d)
     return chain;
 }
 
+/* When deadline `d` counted from `start` is due. */
+static pl_usec_t s_due(const pl__deadline_t *d, pl_usec_t start)
+{
+    if (d->every > 0) {
+        return d->every_business ? pl_calendar_add_business(d->calendar, start, d->every)
+                                 : s_add(start, d->every);
+    }
+    return pl_duration_apply(&d->within, d->calendar, start);
+}
+
 /* The item of pl_rules_deadlines() for deadline `d`, or NULL when out of
  * memory. */
 static json_t *s_deadline_json(pl__eval_t *ctx, const pl__deadline_t *d, pl_usec_t start)
 {
-    pl_usec_t due =
-        d->every > 0 ? s_add(start, d->every) : pl_duration_apply(&d->within, d->calendar, start);
+    pl_usec_t due = s_due(d, start);
     json_t *warn_at = json_array();
     json_t *warn_pct = json_array();
     json_t *met_by = json_array();
@@ -738,6 +752,41 @@ json_t *pl_rules_deadlines(const pl_rules_t *rules, const pl_event_t *ev,
     if (!ok) {
         json_decref(out);
         return NULL;
+    }
+    return out;
+}
+
+json_t *pl_rules_rearm(const pl_rules_t *rules, pl_usec_t now)
+{
+    json_t *out = json_object();
+    for (size_t i = 0; out && rules && i < rules->deadlines_count; i++) {
+        const pl__deadline_t *d = &rules->deadlines[i];
+        if (d->every == 0 || !d->every_business) {
+            continue;
+        }
+        pl_usec_t due = s_due(d, now);
+        json_t *warn = json_array();
+        for (size_t w = 0; warn && due != PL_CALENDAR_NEVER && w < d->warn_count; w++) {
+            pl_usec_t at = s_warn_instant(d, now, due, d->warn_pct[w]);
+            if (at != PL_CALENDAR_NEVER) {
+                json_array_append_new(warn, json_integer(at));
+            }
+        }
+        json_t *item = warn && due != PL_CALENDAR_NEVER
+                           ? json_pack("{s:I, s:o}", "due_us", (json_int_t)due, "warn_us", warn)
+                           : NULL;
+        if (!item) {
+            json_decref(warn);
+            if (due == PL_CALENDAR_NEVER) {
+                continue; /* the database's real-time re-arm stands */
+            }
+            json_decref(out);
+            return NULL;
+        }
+        if (json_object_set_new(out, d->name, item) != 0) {
+            json_decref(out);
+            return NULL;
+        }
     }
     return out;
 }

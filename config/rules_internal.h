@@ -164,7 +164,8 @@ typedef struct pl__deadline {
     const char *calendar_id;       /* "default" unless given */
     const pl_calendar_t *calendar; /* in rules->calendars */
     pl_duration_t within;          /* kind 0 for a recurring deadline */
-    pl_usec_t every;               /* > 0 for a recurring deadline (real time) */
+    pl_usec_t every;               /* > 0 for a recurring deadline */
+    bool every_business;           /* `every` counts working time of `calendar` */
     int until;                     /* recurring: index into pl_deadline_statuses; else -1 */
     const uint8_t *warn_pct;       /* ascending, 1..99 */
     size_t warn_count;

@@ -555,6 +555,17 @@ int pl__op_case(pl_broker_t *broker, pl__call_t *call, json_t *root, pl_err_t *e
                json_is_false(json_object_get(detail, "satisfied"))) {
         rc = s_add_escalation(cfg, detail);
     }
+    /* A recurring deadline in working time is re-armed in its calendar. */
+    if (rc == 0) {
+        json_t *rearm = pl_rules_rearm(cfg->rules, pl_now());
+        if (!rearm) {
+            rc = PL_ENOMEM;
+        } else if (json_object_size(rearm) > 0) {
+            json_object_set_new(detail, "rearm", rearm);
+        } else {
+            json_decref(rearm);
+        }
+    }
     if (rc == PL_ENOMEM && !err->code) {
         pl_err_set(err, PL_ENOMEM, "internal", NULL, "out of memory");
     }

@@ -441,7 +441,9 @@ $$;
 -- the case, checks the transition, changes the case, writes the history
 -- row, meets, re-arms or cancels deadlines; all in the caller's
 -- transaction. p_detail holds the request's fields and what the daemon
--- adds from the configuration: "actor_roles" (approve, reject),
+-- adds from the configuration: "rearm" (the next due instants of recurring
+-- deadlines counted in working time, pl_rules_rearm), "actor_roles"
+-- (approve, reject),
 -- "plan" and "plan_for" (propose: the approval plan, pl_lifecycle_plan,
 -- and the responsibility it was made for),
 -- "escalate" (followup: {"role", "people": [{"id", "region"}]}).
@@ -730,7 +732,7 @@ BEGIN
 
     INSERT INTO case_history (case_id, actor, type, detail)
     VALUES (c.id, p_actor, p_op,
-            (v_detail - 'actor_roles' - 'plan' - 'plan_for' - 'escalate') || v_extra);
+            (v_detail - 'actor_roles' - 'plan' - 'plan_for' - 'escalate' - 'rearm') || v_extra);
 
     FOR d IN SELECT * FROM deadlines
               WHERE case_id = c.id AND status IN ('pending', 'breached')
@@ -756,9 +758,21 @@ BEGIN
             d.level := 0;
             d.level_at := NULL;
             d.warned := 0;
-            d.due_at := v_now + d.every;
-            d.warn_at := ARRAY(SELECT v_now + d.every * p / 100.0 FROM unnest(d.warn_pct) p
-                                ORDER BY 1);
+            IF d.clock = 'business' AND v_detail->'rearm' ? d.name THEN
+                -- Working time: the daemon counted it in the calendar
+                -- (pl_rules_rearm), so nights and holidays do not count.
+                d.due_at := to_timestamp((v_detail->'rearm'->d.name->>'due_us')::double precision
+                                         / 1000000);
+                d.warn_at := ARRAY(SELECT to_timestamp(w::double precision / 1000000)
+                                     FROM jsonb_array_elements_text(
+                                              coalesce(v_detail->'rearm'->d.name->'warn_us',
+                                                       '[]')) w
+                                    ORDER BY 1);
+            ELSE
+                d.due_at := v_now + d.every;
+                d.warn_at := ARRAY(SELECT v_now + d.every * p / 100.0 FROM unnest(d.warn_pct) p
+                                    ORDER BY 1);
+            END IF;
             d.met_at := v_now;
             v_rearm := v_rearm || jsonb_build_object('name', d.name,
                                                      'due_at', pl_rfc3339(d.due_at));

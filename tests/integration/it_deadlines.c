@@ -568,6 +568,31 @@ static void s_check_steps_once(const char *db)
     IT_CHECK_INT(created, cases);
 }
 
+/*
+ * The shipped config with progress_report counted in real time (`every:
+ * 30m`) instead of working minutes, so that tests about the operations and
+ * the timer do not depend on whether they run in Beijing office hours.
+ * Returns its path (caller frees). test_rearm_business covers working time.
+ */
+static char *s_shipped_real_time(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/config/plaint.yaml", it_source_dir());
+    char *text = it_read_file(path, NULL);
+    IT_CHECK(text != NULL);
+    const char *from = "every: 30 business minutes";
+    char *at = strstr(text, from);
+    IT_CHECK(at != NULL);
+    size_t len = strlen(text) + 1;
+    char *copy = malloc(len);
+    IT_CHECK(copy != NULL);
+    snprintf(copy, len, "%.*severy: 30m%s", (int)(at - text), text, at + strlen(from));
+    char *out = it_config_checked("shipped-30m.yaml", copy);
+    free(copy);
+    free(text);
+    return out;
+}
+
 /* ---- 1. deadlines computed when the case is created ------------------------------------ */
 
 typedef struct s_visit_case {
@@ -581,7 +606,9 @@ static void test_computed_at_creation(void)
     char *db = strdup(it_db_fresh());
     it_daemon_t d;
     memset(&d, 0, sizeof d);
-    it_daemon_start(&d, db, NULL, NULL);
+    char *shipped = s_shipped_real_time();
+    it_daemon_start(&d, db, shipped, NULL);
+    free(shipped);
 
     /* Wednesday 2026-09-30 17:00 in Shanghai, the eve of National Day. */
     json_t *ev = s_event("cr-1", S_LEAK, "2026-09-30T17:00:00+08:00");
@@ -759,7 +786,9 @@ static void test_past_due_fires(void)
     char *db = strdup(it_db_fresh());
     it_daemon_t d;
     memset(&d, 0, sizeof d);
-    it_daemon_start(&d, db, NULL, NULL);
+    char *shipped = s_shipped_real_time();
+    it_daemon_start(&d, db, shipped, NULL);
+    free(shipped);
     void *sub = s_sub_open("", d.publish, NULL);
     json_t *msgs = json_array();
     s_watch_job_t watch = {.publish = d.publish};
@@ -1130,7 +1159,9 @@ static void test_operations(void)
     char *db = strdup(it_db_fresh());
     it_daemon_t d;
     memset(&d, 0, sizeof d);
-    it_daemon_start(&d, db, NULL, NULL);
+    char *shipped = s_shipped_real_time();
+    it_daemon_start(&d, db, shipped, NULL);
+    free(shipped);
 
     /* A wrong shipment received 40 minutes ago: first_report, site_visit,
      * reply and progress_report, the last already breached. */
@@ -1818,6 +1849,70 @@ static void test_pause_resume(void)
     free(db);
 }
 
+/* ---- recurring in working time ------------------------------------------------------------- */
+
+/* A recurring deadline counted in working minutes ("every: 30 business
+ * minutes") in a calendar whose only working hour starts 2 hours from now
+ * (UTC): it is first due 30 minutes into that hour, and a progress note
+ * re-arms it to the same instant, not to now + 30 minutes. */
+static void test_rearm_business(void)
+{
+    char *db = strdup(it_db_fresh());
+    time_t now = s_wall();
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    int start = (tm.tm_hour + 2) % 24;
+    /* The next time the window opens: today, or tomorrow when it wrapped. */
+    time_t midnight = now - (tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec);
+    time_t opens = midnight + start * 3600 + (start < tm.tm_hour ? 24 * 3600 : 0);
+    char want[40];
+    s_iso_us(opens + 30 * 60, want, sizeof want);
+    char text[2048];
+    snprintf(text, sizeof text,
+             "# Written by tests/integration/it_deadlines.c (rearm_business)\n"
+             "directory:\n"
+             "  departments: [{id: desk}]\n"
+             "  roles: [{id: l1}]\n"
+             "  people: [{id: ann, roles: [l1], department: desk}]\n"
+             "routing:\n"
+             "  - {department: desk, assignee: ann}\n"
+             "calendars:\n"
+             "  - id: window\n"
+             "    timezone: UTC\n"
+             "    workweek: [mon, tue, wed, thu, fri, sat, sun]\n"
+             "    hours: \"%02d:00-%02d:00\"\n"
+             "deadlines:\n"
+             "  - name: nag\n"
+             "    calendar: window\n"
+             "    every: 30 business minutes\n"
+             "    escalate: [{to: [l1]}]\n"
+             "    met_by: note\n",
+             start, start + 1);
+    char *config = it_config_checked("rearm.yaml", text);
+    it_daemon_t d;
+    memset(&d, 0, sizeof d);
+    it_daemon_start(&d, db, config, NULL);
+    json_t *ev = s_event("rb-1", "nag me in working time", NULL);
+    char *case_no = s_submit(&d, ev);
+    json_decref(ev);
+    json_t *c = s_get(&d, case_no);
+    IT_CHECK_STR(s_str(s_need_deadline(c, "nag"), "due_at"), want);
+    json_decref(c);
+    json_t *reply = s_call(&d, json_pack("{s:s, s:s, s:s}", "op", "note", "case_no", case_no,
+                                         "text", "still on it"));
+    s_check_ok(reply);
+    json_t *rearmed = json_object_get(reply, "rearmed");
+    IT_CHECK_INT(json_array_size(rearmed), 1);
+    IT_CHECK_STR(s_str(json_array_get(rearmed, 0), "due_at"), want);
+    json_decref(reply);
+    IT_CHECK_INT(s_q(db, "SELECT count(*) FROM deadlines WHERE name = 'nag' AND clock = 'business'"),
+                 1);
+    free(case_no);
+    free(config);
+    it_daemon_stop(&d);
+    free(db);
+}
+
 /* ---- 8. explain ------------------------------------------------------------------------------ */
 
 static void test_explain(void)
@@ -1825,7 +1920,8 @@ static void test_explain(void)
     char *db = strdup(it_db_fresh());
     it_daemon_t d;
     memset(&d, 0, sizeof d);
-    it_daemon_start(&d, db, NULL, NULL);
+    char *shipped_cfg = s_shipped_real_time();
+    it_daemon_start(&d, db, shipped_cfg, NULL);
     void *sub = s_sub_open("", d.publish, NULL);
     json_t *msgs = json_array();
     s_sub_pump(sub, msgs, S_SUB_SETTLE_MS);
@@ -1880,9 +1976,8 @@ static void test_explain(void)
 
     /* So does plaintd --explain, offline, with the same file. */
     char *file = it_temp_file("event.json", text);
-    char shipped[1024];
-    snprintf(shipped, sizeof shipped, "%s/config/plaint.yaml", it_source_dir());
-    const char *offline[] = {"plaintd", "--explain", "--config", shipped, "--file", file, NULL};
+    const char *offline[] = {"plaintd", "--explain", "--config", shipped_cfg, "--file", file,
+                             NULL};
     char *err = NULL;
     int rc = it_run(offline, NULL, &out, &err);
     shown = rc == 0 ? json_loads(out, 0, NULL) : NULL;
@@ -1921,6 +2016,7 @@ static void test_explain(void)
     json_decref(msgs);
     it_daemon_stop(&d);
     free(db);
+    free(shipped_cfg);
 }
 
 int main(int argc, char **argv)
@@ -1936,6 +2032,7 @@ int main(int argc, char **argv)
         {"warnings", test_warnings},
         {"explain", test_explain},
         {"pause_resume", test_pause_resume},
+        {"rearm_business", test_rearm_business},
         {NULL, NULL},
     };
     return it_main(argc, argv, tests);

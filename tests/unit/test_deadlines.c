@@ -177,14 +177,12 @@ static const s_error_case_t s_error_cases[] = {
       {9, 23, "deadlines.within: \"0h\": must be positive"},
       {10, 23, "deadlines.within: \"367 working days\": at most 366 working days"},
       {11, 22, "deadlines.every: "}}},
-    {"err_every_not_real_time",
+    {"err_every_working_days",
      S_HEAD "deadlines:\n"
-            "  - {name: a, every: 30 business minutes, met_by: note}\n"
             "  - {name: b, every: 1 working day, met_by: note}\n"
             "  - {name: c, every: 30s, met_by: note}\n",
-     {{8, 22, "deadlines.every: \"30 business minutes\" is not real time"},
-      {9, 22, "deadlines.every: \"1 working day\" is not real time"},
-      {10, 22, "deadlines.every: \"30s\" is too short; at least 1m"}}},
+     {{8, 22, "deadlines.every: \"1 working day\" counts working days"},
+      {9, 22, "deadlines.every: \"30s\" is too short; at least 1m"}}},
     {"err_within_and_every",
      S_HEAD "deadlines:\n"
             "  - {name: a, within: 2h, every: 30m, met_by: note}\n"
@@ -381,14 +379,15 @@ static const s_compute_case_t s_compute_cases[] = {
       {"site_visit", "2026-12-01T10:00:00Z", "2026-12-01T05:24:00Z"},
       {"progress_report", "2026-11-27T02:30:00Z", "2026-11-27T02:24:00Z"}}},
     /* Received at night, Friday 23:30: no working time left that day; R17's
-     * 2 hours run through the night (calendar always). */
+     * 2 hours run through the night (calendar always); the progress report
+     * counts working minutes: Monday 09:30. */
     {"compute_shipped_friday_night",
      NULL,
      "{\"event_id\": \"e3\", \"kind\": \"complaint\", \"content\": \"门把手松动了\","
      " \"received_at\": \"2026-11-27T23:30:00+08:00\"}",
      {{"first_report", "2026-11-27T17:30:00Z", "2026-11-27T17:06:00Z"},
       {"site_visit", "2026-12-01T10:00:00Z", "2026-12-01T06:48:00Z"},
-      {"progress_report", "2026-11-27T16:00:00Z", "2026-11-27T15:54:00Z"}}},
+      {"progress_report", "2026-11-30T01:30:00Z", "2026-11-30T01:24:00Z"}}},
     /* A make-up working day: received Friday 10-09; Saturday 10-10 is a
      * working day (调休), so it is the 1st and Monday 10-12 the 2nd. */
     {"compute_shipped_makeup_saturday",
@@ -503,6 +502,56 @@ static void s_test_compute_case(void **state)
     assert_true(ok);
 }
 
+/* ---- recurring in working time ----------------------------------------------------------- */
+
+/* "every: 30 business minutes" counts only working time: received at 17:45
+ * on a Friday (09:00-18:00, Monday to Friday), the first report is due at
+ * 09:15 on Monday, warned at 80 % = 24 working minutes: 09:09 Monday. Met
+ * at 17:50 that Monday, it is due again at 09:20 Tuesday. */
+static void test_every_business(void **state)
+{
+    (void)state;
+    pl_config_t *cfg = s_load("directory:\n"
+                              "  departments: [{id: desk}]\n"
+                              "  roles: [{id: head}]\n"
+                              "  people: [{id: ann, roles: [head]}]\n"
+                              "routing: [{department: desk}]\n"
+                              "calendar: {timezone: Asia/Shanghai, hours: \"09:00-18:00\"}\n"
+                              "deadlines:\n"
+                              "  - {name: progress, every: 30 business minutes, until: closed,\n"
+                              "     warn_at: [80], met_by: note, pausable: true}\n"
+                              "  - {name: tick, every: 30m, met_by: note}\n");
+    pl_event_t *ev = s_event(cfg, "{\"event_id\": \"b1\", \"kind\": \"complaint\","
+                                  " \"content\": \"x\","
+                                  " \"received_at\": \"2026-11-27T17:45:00+08:00\"}");
+    json_t *list = s_deadlines(cfg->rules, ev);
+    assert_int_equal(json_array_size(list), 2);
+    const json_t *p = json_array_get(list, 0);
+    assert_string_equal(s_str(p, "clock"), "business");
+    assert_int_equal(json_integer_value(json_object_get(p, "every_s")), 1800);
+    assert_string_equal(s_str(p, "due_at"), "2026-11-30T01:15:00Z");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(p, "warn_at"), 0)),
+                        "2026-11-30T01:09:00Z");
+    const json_t *t = json_array_get(list, 1);
+    assert_string_equal(s_str(t, "clock"), "real");
+    assert_string_equal(s_str(t, "due_at"), "2026-11-27T10:15:00Z");
+
+    /* Re-armed when met at 17:50 on Monday: only the working-time one. */
+    json_t *rearm = pl_rules_rearm(cfg->rules, s_time("2026-11-30T17:50:00+08:00"));
+    assert_non_null(rearm);
+    assert_int_equal(json_object_size(rearm), 1);
+    const json_t *r = json_object_get(rearm, "progress");
+    assert_non_null(r);
+    assert_int_equal(json_integer_value(json_object_get(r, "due_us")),
+                     s_time("2026-12-01T09:20:00+08:00"));
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(r, "warn_us"), 0)),
+                     s_time("2026-12-01T09:14:00+08:00"));
+    json_decref(rearm);
+    json_decref(list);
+    pl_event_destroy(&ev);
+    pl_config_destroy(&cfg);
+}
+
 /* ---- the JSON form of one deadline -------------------------------------------------------- */
 
 static void test_json_shape(void **state)
@@ -557,7 +606,7 @@ static void test_json_shape(void **state)
     assert_true(json_is_null(json_object_get(progress, "within")));
     assert_int_equal(json_integer_value(json_object_get(progress, "every_s")), 1800);
     assert_string_equal(s_str(progress, "until"), "closed");
-    assert_string_equal(s_str(progress, "clock"), "real");
+    assert_string_equal(s_str(progress, "clock"), "business"); /* working minutes */
     chain = json_object_get(progress, "chain");
     assert_int_equal(json_array_size(chain), 4);
     for (size_t i = 1; i < 4; i++) {
@@ -800,6 +849,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_json_shape),
         cmocka_unit_test(test_json_defaults),
         cmocka_unit_test(test_extend),
+        cmocka_unit_test(test_every_business),
         cmocka_unit_test(test_calendars_in_config),
         cmocka_unit_test(test_rules_without_calendars),
         cmocka_unit_test(test_lists),
