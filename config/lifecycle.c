@@ -2,7 +2,7 @@
  * lifecycle.c: the lifecycle object (config/lifecycle.h): its memory and
  * reference count, the approval plan of a proposal, and the
  * choice of the person an escalated case goes to. The loader is in
- * lifecycle_load.c.
+ * lifecycle_load.c and lifecycle_approvals.c.
  */
 #include "config/lifecycle.h"
 

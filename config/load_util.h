@@ -1,8 +1,8 @@
 /*
  * load_util.h: what the section loaders that report through a callback
- * (notify.c, lifecycle_load.c, calendar_load.c) share: an error located at
- * a YAML node, counted and handed to the caller's report function. Never
- * included outside config/.
+ * (notify_load.c, notify_sinks.c, lifecycle_load.c, lifecycle_approvals.c,
+ * calendar_load.c) share: an error located at a YAML node, counted and
+ * handed to the caller's report function. Never included outside config/.
  */
 #ifndef PL_LOAD_UTIL_H
 #define PL_LOAD_UTIL_H
