@@ -943,7 +943,11 @@ $$;
 -- {"deadline.breached": ["wecom", "mail"], ...}.
 CREATE OR REPLACE FUNCTION pl_outbox_take(p_limit integer, p_routes jsonb)
 RETURNS TABLE (id bigint, topic text, payload jsonb, deliveries integer)
-LANGUAGE sql AS $$
+-- plpgsql with custom plans: a LANGUAGE sql function is planned without its
+-- arguments' values, and that plan scanned every row (see pl_delivery_take).
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+    RETURN QUERY
     WITH taken AS (
         UPDATE outbox o SET published_at = now()
          WHERE o.id IN (SELECT x.id FROM outbox x
@@ -952,17 +956,17 @@ LANGUAGE sql AS $$
                            FOR UPDATE SKIP LOCKED)
         RETURNING o.id, o.topic, o.payload
     ), queued AS (
-        INSERT INTO deliveries (outbox_id, sink)
+        INSERT INTO deliveries AS dv (outbox_id, sink)
         SELECT t.id, s.sink
           FROM taken t,
                jsonb_array_elements_text(coalesce(p_routes -> t.topic, '[]')) AS s(sink)
         ON CONFLICT ON CONSTRAINT deliveries_outbox_sink_key DO NOTHING
-        RETURNING outbox_id
+        RETURNING dv.outbox_id
     )
     SELECT t.id, t.topic, t.payload,
            (SELECT count(*)::integer FROM queued q WHERE q.outbox_id = t.id)
       FROM taken t ORDER BY t.id;
-$$;
+END $$;
 
 -- Takes at most p_limit deliveries of sink p_sink that are due at p_now for
 -- one attempt each: counts the attempt and moves next_attempt_at to the end
@@ -970,7 +974,12 @@ $$;
 CREATE OR REPLACE FUNCTION pl_delivery_take(p_sink text, p_now timestamptz, p_limit integer,
                                             p_lease interval)
 RETURNS TABLE (id bigint, attempts integer, topic text, key text, payload jsonb)
-LANGUAGE sql AS $$
+-- plpgsql with custom plans: as a LANGUAGE sql function it was planned
+-- without the values of p_now and p_limit, and that plan read and sorted
+-- every due row: 105 ms against 0.5 ms with 15,000 waiting.
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+    RETURN QUERY
     WITH due AS (
         SELECT d.id FROM deliveries d
          WHERE d.sink = p_sink AND d.status = 'pending' AND d.next_attempt_at <= p_now
@@ -985,13 +994,12 @@ LANGUAGE sql AS $$
     SELECT t.id, t.attempts, o.topic, o.idempotency_key, o.payload
       FROM taken t JOIN outbox o ON o.id = t.outbox_id
      ORDER BY t.id;
-$$;
+END $$;
 
 -- Records the outcome of attempt p_attempt: p_outcome 'delivered', 'retry'
 -- (at p_next) or 'dead' (given up), with the error of a failed attempt. An
 -- outcome that comes after the delivery was taken for a later attempt (its
 -- lease ran out meanwhile) changes nothing but a delivery.
-DROP FUNCTION IF EXISTS pl_delivery_done(bigint, text, text, timestamptz);
 CREATE OR REPLACE FUNCTION pl_delivery_done(p_id bigint, p_outcome text, p_error text,
                                             p_next timestamptz, p_attempt integer)
 RETURNS void LANGUAGE plpgsql AS $$
@@ -1017,7 +1025,11 @@ END $$;
 -- (exclusive): RFC 3339; text: a substring of the content, case-insensitive
 -- for ASCII. Newest received first. Returns {"total", "cases": [...]}.
 CREATE OR REPLACE FUNCTION pl_case_list(p_filter jsonb, p_limit integer, p_offset integer)
-RETURNS jsonb LANGUAGE sql STABLE AS $$
+RETURNS jsonb
+-- plpgsql with custom plans: the filter's absent members fold away.
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+    RETURN (
     -- The matches hold only narrow columns; the summary and the overdue
     -- mark are read for the page's rows alone.
     WITH f AS (
@@ -1061,5 +1073,5 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                                                       AND d.paused_at IS NULL))),
                                       'round', p.round)
                                     ORDER BY p.received_at DESC, p.case_no)
-                                    FROM page p), '[]'::jsonb))
-$$;
+                                    FROM page p), '[]'::jsonb)));
+END $$;
