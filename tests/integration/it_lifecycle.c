@@ -46,71 +46,10 @@
 
 /* ---- small helpers -------------------------------------------------------------------- */
 
-static const char *s_str(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
-static void s_dump(const char *label, const json_t *value)
-{
-    char *text = value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    fprintf(stderr, "%s: %s\n", label, text ? text : "(null)");
-    free(text);
-}
-
-/* 1 when `word` is one of the space-separated words of `words`. */
-static int s_has_word(const char *words, const char *word)
-{
-    size_t n = strlen(word);
-    for (const char *p = words; *p;) {
-        size_t len = strcspn(p, " ");
-        if (len == n && memcmp(p, word, n) == 0) {
-            return 1;
-        }
-        p += len;
-        p += strspn(p, " ");
-    }
-    return 0;
-}
-
-/* How many space-separated words `words` holds. */
-static size_t s_word_count(const char *words)
-{
-    size_t n = 0;
-    for (const char *p = words + strspn(words, " "); *p; p += strspn(p, " ")) {
-        p += strcspn(p, " ");
-        n++;
-    }
-    return n;
-}
-
-/* 1 when `array` holds strings, each once, that are exactly the words of `words` (any order). */
-static int s_same_set(const json_t *array, const char *words)
-{
-    if (!json_is_array(array) || json_array_size(array) != s_word_count(words)) {
-        return 0;
-    }
-    size_t i, j;
-    json_t *item, *other;
-    json_array_foreach(array, i, item)
-    {
-        if (!json_is_string(item) || !s_has_word(words, json_string_value(item))) {
-            return 0;
-        }
-        json_array_foreach(array, j, other)
-        {
-            if (j < i && json_equal(item, other)) {
-                return 0;
-            }
-        }
-    }
-    return 1;
-}
-
 /* 1 when `array` holds exactly the words of `words`, in that order. */
 static int s_same_list(const json_t *array, const char *words)
 {
-    if (!json_is_array(array) || json_array_size(array) != s_word_count(words)) {
+    if (!json_is_array(array) || json_array_size(array) != it_word_count(words)) {
         return 0;
     }
     const char *p = words + strspn(words, " ");
@@ -131,17 +70,17 @@ static int s_same_list(const json_t *array, const char *words)
 
 #define S_CHECK_SET(array, words)                                                                  \
     do {                                                                                           \
-        if (!s_same_set((array), (words))) {                                                       \
-            s_dump(#array, (array));                                                               \
+        if (!it_same_words((array), (words))) {                                                       \
+            it_dump(#array, (array));                                                               \
             fprintf(stderr, "expected the set: %s\n", (words));                                    \
         }                                                                                          \
-        IT_CHECK(s_same_set((array), (words)));                                                    \
+        IT_CHECK(it_same_words((array), (words)));                                                    \
     } while (0)
 
 #define S_CHECK_LIST(array, words)                                                                 \
     do {                                                                                           \
         if (!s_same_list((array), (words))) {                                                      \
-            s_dump(#array, (array));                                                               \
+            it_dump(#array, (array));                                                               \
             fprintf(stderr, "expected the list: %s\n", (words));                                   \
         }                                                                                          \
         IT_CHECK(s_same_list((array), (words)));                                                   \
@@ -341,7 +280,7 @@ static int s_allowed_in(const char *op, const char *status)
 {
     for (size_t i = 0; i < S_OPS; i++) {
         if (strcmp(s_table[i].op, op) == 0) {
-            return s_has_word(s_table[i].in, status);
+            return it_has_word(s_table[i].in, status);
         }
     }
     IT_CHECK(!"an operation of the table");
@@ -365,7 +304,7 @@ static const char *s_allowed(const char *status)
     static char buf[512];
     buf[0] = '\0';
     for (size_t i = 0; i < S_OPS; i++) {
-        if (s_has_word(s_table[i].in, status)) {
+        if (it_has_word(s_table[i].in, status)) {
             if (buf[0]) {
                 strcat(buf, " ");
             }
@@ -378,11 +317,11 @@ static const char *s_allowed(const char *status)
 static void s_check_allowed(const json_t *allowed, const char *status)
 {
     const char *want = s_allowed(status);
-    if (!s_same_set(allowed, want)) {
+    if (!it_same_words(allowed, want)) {
         fprintf(stderr, "allowed in %s: expected %s\n", status, want);
-        s_dump("allowed", allowed);
+        it_dump("allowed", allowed);
     }
-    IT_CHECK(s_same_set(allowed, want));
+    IT_CHECK(it_same_words(allowed, want));
 }
 
 /* Fields that make a valid request of `op` (new reference): a refusal of it is about the state. */
@@ -452,12 +391,12 @@ static void s_check_refused_(const json_t *reply, const char *code, const char *
                              const char *file, int line)
 {
     json_t *error = json_object_get(reply, "error");
-    int ok = json_is_false(json_object_get(reply, "ok")) && s_one_of(s_str(error, "code"), code) &&
-             (!field || s_one_of(s_str(error, "field"), field));
+    int ok = json_is_false(json_object_get(reply, "ok")) && s_one_of(it_str(error, "code"), code) &&
+             (!field || s_one_of(it_str(error, "field"), field));
     if (!ok) {
         fprintf(stderr, "%s:%d: expected a refusal %s (field %s)\n", file, line, code,
                 field ? field : "any");
-        s_dump("reply", reply);
+        it_dump("reply", reply);
     }
     IT_CHECK(ok);
 }
@@ -483,8 +422,8 @@ static char *s_submit(const it_daemon_t *d, json_t *event)
 {
     json_t *reply = s_call(d, json_pack("{s:s, s:o}", "op", "submit", "event", event));
     it_check_ok(reply);
-    IT_CHECK(s_str(reply, "case_no") != NULL);
-    char *case_no = strdup(s_str(reply, "case_no"));
+    IT_CHECK(it_str(reply, "case_no") != NULL);
+    char *case_no = strdup(it_str(reply, "case_no"));
     json_decref(reply);
     return case_no;
 }
@@ -543,21 +482,21 @@ static json_t *s_step_(const it_daemon_t *d, const char *case_no, const char *op
                        json_t *fields, const char *from, const char *to, const char *file, int line)
 {
     json_t *reply = s_op(d, case_no, op, by, fields);
-    int ok = json_is_true(json_object_get(reply, "ok")) && s_str(reply, "case_no") &&
-             strcmp(s_str(reply, "case_no"), case_no) == 0 && s_str(reply, "status") &&
-             strcmp(s_str(reply, "status"), to) == 0 && s_str(reply, "previous") &&
-             strcmp(s_str(reply, "previous"), from) == 0 &&
+    int ok = json_is_true(json_object_get(reply, "ok")) && it_str(reply, "case_no") &&
+             strcmp(it_str(reply, "case_no"), case_no) == 0 && it_str(reply, "status") &&
+             strcmp(it_str(reply, "status"), to) == 0 && it_str(reply, "previous") &&
+             strcmp(it_str(reply, "previous"), from) == 0 &&
              json_is_array(json_object_get(reply, "met")) &&
              json_is_array(json_object_get(reply, "rearmed")) &&
              json_is_array(json_object_get(reply, "cancelled"));
     if (!ok) {
         fprintf(stderr, "%s:%d: %s by %s on %s: expected ok, %s -> %s\n", file, line, op,
                 by ? by : "-", case_no, from, to);
-        s_dump("reply", reply);
+        it_dump("reply", reply);
     }
     IT_CHECK(ok);
     json_t *c = s_get(d, case_no);
-    IT_CHECK_STR(s_str(c, "status"), to);
+    IT_CHECK_STR(it_str(c, "status"), to);
     s_check_allowed(json_object_get(c, "allowed"), to);
     json_decref(c);
     return reply;
@@ -585,7 +524,7 @@ static json_t *s_deadline(const json_t *c, const char *name)
     json_t *dl;
     json_array_foreach(json_object_get(c, "deadlines"), i, dl)
     {
-        if (s_str(dl, "name") && strcmp(s_str(dl, "name"), name) == 0) {
+        if (it_str(dl, "name") && strcmp(it_str(dl, "name"), name) == 0) {
             return dl;
         }
     }
@@ -597,10 +536,10 @@ static const char *s_deadline_status(const json_t *c, const char *name)
     json_t *dl = s_deadline(c, name);
     if (!dl) {
         fprintf(stderr, "no deadline %s\n", name);
-        s_dump("deadlines", json_object_get(c, "deadlines"));
+        it_dump("deadlines", json_object_get(c, "deadlines"));
     }
     IT_CHECK(dl != NULL);
-    return s_str(dl, "status");
+    return it_str(dl, "status");
 }
 
 /*
@@ -616,11 +555,11 @@ static const char *s_op_history(const json_t *c)
     json_t *h;
     json_array_foreach(json_object_get(c, "history"), i, h)
     {
-        const char *type = s_str(h, "type");
+        const char *type = it_str(h, "type");
         if (type && s_is_op(type)) {
             char one[256];
             snprintf(one, sizeof one, "%s%s/%s", buf[0] ? " " : "", type,
-                     s_str(h, "actor") ? s_str(h, "actor") : "(none)");
+                     it_str(h, "actor") ? it_str(h, "actor") : "(none)");
             IT_CHECK(strlen(buf) + strlen(one) < sizeof buf);
             strcat(buf, one);
         }
@@ -633,7 +572,7 @@ static const char *s_op_history(const json_t *c)
         const char *got_ = s_op_history(c);                                                        \
         if (strcmp(got_, (want)) != 0) {                                                           \
             fprintf(stderr, "history (op/actor):\n  got  %s\n  want %s\n", got_, (want));          \
-            s_dump("history", json_object_get((c), "history"));                                    \
+            it_dump("history", json_object_get((c), "history"));                                    \
         }                                                                                          \
         IT_CHECK_STR(got_, (want));                                                                \
     } while (0)
@@ -646,7 +585,7 @@ static json_t *s_last_history(const json_t *c, const char *type)
     json_t *h;
     json_array_foreach(json_object_get(c, "history"), i, h)
     {
-        if (s_str(h, "type") && strcmp(s_str(h, "type"), type) == 0) {
+        if (it_str(h, "type") && strcmp(it_str(h, "type"), type) == 0) {
             found = h;
         }
     }
@@ -683,8 +622,8 @@ static void s_check_unchanged(const it_daemon_t *d, const char *db, const char *
     json_t *sig = s_case_sig(c);
     if (!json_equal(sig, sig_before)) {
         fprintf(stderr, "case %s changed after %s\n", case_no, after_what);
-        s_dump("before", sig_before);
-        s_dump("after", sig);
+        it_dump("before", sig_before);
+        it_dump("after", sig);
     }
     IT_CHECK(json_equal(sig, sig_before));
     long rows = s_history_rows(db, case_no);
@@ -739,7 +678,7 @@ static void s_drive(const it_daemon_t *d, const char *case_no, const char *targe
     for (int k = 0; k < 12; k++) {
         json_t *c = s_get(d, case_no);
         char status[64];
-        snprintf(status, sizeof status, "%s", s_str(c, "status"));
+        snprintf(status, sizeof status, "%s", it_str(c, "status"));
         json_decref(c);
         if (strcmp(status, target) == 0) {
             return;
@@ -766,17 +705,17 @@ static void s_check_approval_(const json_t *c, size_t i, int round, int level, c
     json_t *a = json_array_get(s_approvals(c), i);
     int ok = json_is_object(a) && json_integer_value(json_object_get(a, "round")) == round &&
              json_integer_value(json_object_get(a, "level")) == level &&
-             s_same_list(json_object_get(a, "roles"), roles) && s_str(a, "status") &&
-             strcmp(s_str(a, "status"), status) == 0 &&
-             (by ? (s_str(a, "by") && strcmp(s_str(a, "by"), by) == 0)
+             s_same_list(json_object_get(a, "roles"), roles) && it_str(a, "status") &&
+             strcmp(it_str(a, "status"), status) == 0 &&
+             (by ? (it_str(a, "by") && strcmp(it_str(a, "by"), by) == 0)
                  : json_is_null(json_object_get(a, "by"))) &&
-             s_str(a, "rule") && strcmp(s_str(a, "rule"), rule) == 0 &&
-             (by ? s_str(a, "at") != NULL : 1);
+             it_str(a, "rule") && strcmp(it_str(a, "rule"), rule) == 0 &&
+             (by ? it_str(a, "at") != NULL : 1);
     if (!ok) {
         fprintf(stderr,
                 "%s:%d: approvals[%zu]: expected round %d level %d roles [%s] %s by %s rule %s\n",
                 file, line, i, round, level, roles, status, by ? by : "null", rule);
-        s_dump("approvals", s_approvals(c));
+        it_dump("approvals", s_approvals(c));
     }
     IT_CHECK(ok);
 }
@@ -800,7 +739,7 @@ static void s_check_levels(const json_t *reply, const char *levels)
     ok = ok && json_array_size(a) == n;
     if (!ok) {
         fprintf(stderr, "expected approval levels %s\n", levels);
-        s_dump("reply", reply);
+        it_dump("reply", reply);
     }
     IT_CHECK(ok);
 }
@@ -819,10 +758,10 @@ static void t_happy_path_quality(void)
     char *no = s_submit(d, ev);
 
     json_t *c = s_get(d, no);
-    IT_CHECK_STR(s_str(c, "status"), "registered");
-    IT_CHECK_STR(s_str(c, "category"), "product_quality");
-    IT_CHECK_STR(s_str(c, "department"), "sales");
-    IT_CHECK_STR(s_str(c, "assignee"), "li");
+    IT_CHECK_STR(it_str(c, "status"), "registered");
+    IT_CHECK_STR(it_str(c, "category"), "product_quality");
+    IT_CHECK_STR(it_str(c, "department"), "sales");
+    IT_CHECK_STR(it_str(c, "assignee"), "li");
     IT_CHECK_INT(json_integer_value(json_object_get(c, "round")), 1);
     IT_CHECK(json_is_false(json_object_get(c, "escalated")));
     IT_CHECK_INT(json_array_size(s_approvals(c)), 0);
@@ -831,7 +770,7 @@ static void t_happy_path_quality(void)
     IT_CHECK(json_is_array(json_object_get(c, "capa")));
     IT_CHECK_INT(json_array_size(json_object_get(c, "capa")), 0);
     IT_CHECK(json_is_null(json_object_get(c, "closed_at")));
-    IT_CHECK_STR(s_str(json_object_get(c, "customer"), "name"), "张三");
+    IT_CHECK_STR(it_str(json_object_get(c, "customer"), "name"), "张三");
     s_check_allowed(json_object_get(c, "allowed"), "registered");
     IT_CHECK_STR(s_deadline_status(c, "site_visit"), "pending");
     json_decref(c);
@@ -862,9 +801,9 @@ static void t_happy_path_quality(void)
     s_check_levels(r, "vp_marketing|general_manager");
     json_decref(r);
     c = s_get(d, no);
-    IT_CHECK_STR(s_str(c, "cause"), "排水管注塑件壁厚不足");
-    IT_CHECK_STR(s_str(c, "proposed_result"), "免费更换排水管并上门安装");
-    IT_CHECK_STR(s_str(c, "responsibility"), "quality");
+    IT_CHECK_STR(it_str(c, "cause"), "排水管注塑件壁厚不足");
+    IT_CHECK_STR(it_str(c, "proposed_result"), "免费更换排水管并上门安装");
+    IT_CHECK_STR(it_str(c, "responsibility"), "quality");
     IT_CHECK_INT(json_array_size(s_approvals(c)), 2);
     s_check_approval(c, 0, 1, 1, "vp_marketing", "pending", NULL, "quality");
     s_check_approval(c, 1, 1, 2, "general_manager", "pending", NULL, "quality");
@@ -876,7 +815,7 @@ static void t_happy_path_quality(void)
     IT_CHECK_INT(json_integer_value(json_object_get(r, "level")), 1);
     json_t *next = json_object_get(r, "next");
     if (!json_is_object(next)) {
-        s_dump("approve reply", r);
+        it_dump("approve reply", r);
     }
     IT_CHECK(json_is_object(next));
     IT_CHECK_INT(json_integer_value(json_object_get(next, "level")), 2);
@@ -896,7 +835,7 @@ static void t_happy_path_quality(void)
     r = s_step(d, no, "note", NULL, json_pack("{s:s}", "text", "已通知客户处理方案已获批"),
                "approved", "approved");
     IT_CHECK_INT(json_array_size(json_object_get(r, "rearmed")), 1);
-    IT_CHECK_STR(s_str(json_array_get(json_object_get(r, "rearmed"), 0), "name"),
+    IT_CHECK_STR(it_str(json_array_get(json_object_get(r, "rearmed"), 0), "name"),
                  "progress_report");
     json_decref(r);
 
@@ -912,23 +851,23 @@ static void t_happy_path_quality(void)
                "replied", "followup");
     IT_CHECK_INT(json_integer_value(json_object_get(r, "round")), 1);
     IT_CHECK(json_is_false(json_object_get(r, "escalated")));
-    IT_CHECK_STR(s_str(r, "assignee"), "li");
+    IT_CHECK_STR(it_str(r, "assignee"), "li");
     json_decref(r);
     c = s_get(d, no);
-    IT_CHECK_STR(s_str(c, "handling_result"), "已为客户免费更换排水管");
-    IT_CHECK_STR(s_str(c, "followup_method"), "phone");
-    IT_CHECK_STR(s_str(c, "followup_by"), "clerk");
-    IT_CHECK_STR(s_str(c, "customer_opinion"), "很满意，问题已解决");
-    IT_CHECK(s_str(c, "followup_at") != NULL);
+    IT_CHECK_STR(it_str(c, "handling_result"), "已为客户免费更换排水管");
+    IT_CHECK_STR(it_str(c, "followup_method"), "phone");
+    IT_CHECK_STR(it_str(c, "followup_by"), "clerk");
+    IT_CHECK_STR(it_str(c, "customer_opinion"), "很满意，问题已解决");
+    IT_CHECK(it_str(c, "followup_at") != NULL);
     json_t *fu = json_object_get(c, "followups");
     IT_CHECK_INT(json_array_size(fu), 1);
     json_t *f0 = json_array_get(fu, 0);
     IT_CHECK_INT(json_integer_value(json_object_get(f0, "round")), 1);
-    IT_CHECK_STR(s_str(f0, "by"), "clerk");
-    IT_CHECK_STR(s_str(f0, "method"), "phone");
+    IT_CHECK_STR(it_str(f0, "by"), "clerk");
+    IT_CHECK_STR(it_str(f0, "method"), "phone");
     IT_CHECK(json_is_true(json_object_get(f0, "satisfied")));
-    IT_CHECK_STR(s_str(f0, "opinion"), "很满意，问题已解决");
-    IT_CHECK(s_str(f0, "at") != NULL);
+    IT_CHECK_STR(it_str(f0, "opinion"), "很满意，问题已解决");
+    IT_CHECK(it_str(f0, "at") != NULL);
     json_decref(c);
 
     /* Closed from followup: no reason needed; what is left of the deadlines is cancelled. */
@@ -938,10 +877,10 @@ static void t_happy_path_quality(void)
     json_decref(r);
 
     c = s_get(d, no);
-    IT_CHECK(s_str(c, "closed_at") != NULL);
+    IT_CHECK(it_str(c, "closed_at") != NULL);
     IT_CHECK_INT(json_integer_value(json_object_get(c, "round")), 1);
     IT_CHECK(json_is_false(json_object_get(c, "escalated")));
-    IT_CHECK_STR(s_str(c, "assignee"), "li");
+    IT_CHECK_STR(it_str(c, "assignee"), "li");
     IT_CHECK_STR(s_deadline_status(c, "site_visit"), "met");
     IT_CHECK_STR(s_deadline_status(c, "reply"), "met");
     IT_CHECK_STR(s_deadline_status(c, "first_report"), "cancelled");
@@ -950,14 +889,14 @@ static void t_happy_path_quality(void)
                           "note/plaint reply/li followup/clerk close/li");
     /* The intake rows come first; every row has a time, in order. */
     json_t *history = json_object_get(c, "history");
-    IT_CHECK_STR(s_str(json_array_get(history, 0), "type"), "registered");
-    IT_CHECK_STR(s_str(json_array_get(history, 0), "actor"), "source:it-lc");
+    IT_CHECK_STR(it_str(json_array_get(history, 0), "type"), "registered");
+    IT_CHECK_STR(it_str(json_array_get(history, 0), "actor"), "source:it-lc");
     size_t i;
     json_t *h;
     const char *prev_at = "";
     json_array_foreach(history, i, h)
     {
-        const char *at = s_str(h, "at");
+        const char *at = it_str(h, "at");
         IT_CHECK(at != NULL);
         IT_CHECK(strcmp(prev_at, at) <= 0);
         IT_CHECK(json_is_object(json_object_get(h, "detail")));
@@ -965,10 +904,10 @@ static void t_happy_path_quality(void)
     }
     /* The operation rows keep their fields. */
     json_t *visit = s_last_history(c, "visit");
-    IT_CHECK_STR(s_str(json_object_get(visit, "detail"), "finding"), "排水管接口开裂");
-    IT_CHECK_STR(s_str(json_object_get(visit, "detail"), "responsibility"), "quality");
+    IT_CHECK_STR(it_str(json_object_get(visit, "detail"), "finding"), "排水管接口开裂");
+    IT_CHECK_STR(it_str(json_object_get(visit, "detail"), "responsibility"), "quality");
     json_t *fh = s_last_history(c, "followup");
-    IT_CHECK_STR(s_str(json_object_get(fh, "detail"), "method"), "phone");
+    IT_CHECK_STR(it_str(json_object_get(fh, "detail"), "method"), "phone");
     IT_CHECK(json_is_true(json_object_get(json_object_get(fh, "detail"), "satisfied")));
     json_decref(c);
 
@@ -995,7 +934,7 @@ static void s_sweep(const s_env_t *e, const char *case_no, const char *status)
 {
     const it_daemon_t *d = &e->d;
     json_t *c = s_get(d, case_no);
-    IT_CHECK_STR(s_str(c, "status"), status);
+    IT_CHECK_STR(it_str(c, "status"), status);
     s_check_allowed(json_object_get(c, "allowed"), status);
     json_t *sig = s_case_sig(c);
     json_decref(c);
@@ -1010,17 +949,17 @@ static void s_sweep(const s_env_t *e, const char *case_no, const char *status)
         char what[128];
         snprintf(what, sizeof what, "%s refused in %s", op, status);
         json_t *error = json_object_get(reply, "error");
-        int ok = json_is_false(json_object_get(reply, "ok")) && s_str(error, "code") &&
-                 strcmp(s_str(error, "code"), "invalid_state") == 0 && s_str(error, "field") &&
-                 strcmp(s_str(error, "field"), "status") == 0 && s_str(error, "status") &&
-                 strcmp(s_str(error, "status"), status) == 0 &&
-                 s_same_set(json_object_get(error, "allowed"), s_allowed(status)) &&
-                 s_str(error, "message") && strstr(s_str(error, "message"), case_no) &&
-                 strstr(s_str(error, "message"), op);
+        int ok = json_is_false(json_object_get(reply, "ok")) && it_str(error, "code") &&
+                 strcmp(it_str(error, "code"), "invalid_state") == 0 && it_str(error, "field") &&
+                 strcmp(it_str(error, "field"), "status") == 0 && it_str(error, "status") &&
+                 strcmp(it_str(error, "status"), status) == 0 &&
+                 it_same_words(json_object_get(error, "allowed"), s_allowed(status)) &&
+                 it_str(error, "message") && strstr(it_str(error, "message"), case_no) &&
+                 strstr(it_str(error, "message"), op);
         if (!ok) {
             fprintf(stderr, "%s: expected invalid_state (field status, status %s, allowed %s)\n",
                     what, status, s_allowed(status));
-            s_dump("reply", reply);
+            it_dump("reply", reply);
         }
         IT_CHECK(ok);
         json_decref(reply);
@@ -1028,7 +967,7 @@ static void s_sweep(const s_env_t *e, const char *case_no, const char *status)
         refused++;
     }
     printf("# %s: %d operations refused, allowed: %s\n", status, refused, s_allowed(status));
-    IT_CHECK_INT(refused + (int)s_word_count(s_allowed(status)), (int)S_OPS);
+    IT_CHECK_INT(refused + (int)it_word_count(s_allowed(status)), (int)S_OPS);
     json_decref(sig);
 }
 
@@ -1050,13 +989,13 @@ static void t_every_refusal(void)
     IT_CHECK_INT(swept, 9);
     /* The triage case: confirm gave `confirmed` (nobody assigned), assign made it `assigned`. */
     json_t *c = s_get(d, triage_no);
-    IT_CHECK_STR(s_str(c, "department"), "quality");
+    IT_CHECK_STR(it_str(c, "department"), "quality");
     IT_CHECK(json_is_null(json_object_get(c, "assignee")));
     json_decref(c);
     s_step0(d, triage_no, "assign", "clerk", json_pack("{s:s}", "to", "zhou"), "confirmed",
             "assigned");
     c = s_get(d, triage_no);
-    IT_CHECK_STR(s_str(c, "assignee"), "zhou");
+    IT_CHECK_STR(it_str(c, "assignee"), "zhou");
     json_decref(c);
     /* Reopened, the main case is assignable again, and refuses as `assigned` does. */
     s_step0(d, main_no, "reopen", "li", json_pack("{s:s}", "reason", "客户再次来电"), "closed",
@@ -1226,12 +1165,12 @@ static void t_field_refusals(void)
             s_op_text(d, nos[k], fc->op, strstr(fc->fields, "\"by\"") ? NULL : "liu", fc->fields);
         json_t *error = json_object_get(reply, "error");
         int ok = json_is_false(json_object_get(reply, "ok")) &&
-                 s_one_of(s_str(error, "code"), fc->code) &&
-                 s_one_of(s_str(error, "field"), fc->field);
+                 s_one_of(it_str(error, "code"), fc->code) &&
+                 s_one_of(it_str(error, "field"), fc->field);
         if (!ok) {
             fprintf(stderr, "%s %s %s in %s: expected %s (field %s)\n", fc->op, nos[k], fc->fields,
                     fc->status, fc->code, fc->field);
-            s_dump("reply", reply);
+            it_dump("reply", reply);
         }
         IT_CHECK(ok);
         json_decref(reply);
@@ -1313,14 +1252,14 @@ static void s_check_forbidden(const it_daemon_t *d, const char *no, const char *
     json_t *r = s_op(d, no, op, by,
                      strcmp(op, "reject") == 0 ? json_pack("{s:s}", "reason", "不同意") : NULL);
     s_check_refused(r, "forbidden", "by");
-    const char *msg = s_str(json_object_get(r, "error"), "message");
+    const char *msg = it_str(json_object_get(r, "error"), "message");
     char copy[256];
     snprintf(copy, sizeof copy, "%s", roles);
     char *save = NULL;
     for (char *role = strtok_r(copy, " ", &save); role; role = strtok_r(NULL, " ", &save)) {
         if (!msg || !strstr(msg, role)) {
             fprintf(stderr, "%s by %s: the message should name %s\n", op, by ? by : "-", role);
-            s_dump("reply", r);
+            it_dump("reply", r);
         }
         IT_CHECK(msg && strstr(msg, role));
     }
@@ -1362,7 +1301,7 @@ static void t_approvals_matrix(void)
     json_decref(r);
     c = s_get(d, a);
     s_check_approval(c, 0, 1, 1, "management_rep general_manager", "approved", "ma", "misuse");
-    IT_CHECK_STR(s_str(json_array_get(s_approvals(c), 0), "reason"), "属使用不当，同意答复");
+    IT_CHECK_STR(it_str(json_array_get(s_approvals(c), 0), "reason"), "属使用不当，同意答复");
     IT_CHECK_STR(s_deadline_status(c, "approval"), "met");
     S_CHECK_OP_HISTORY(c, "confirm/clerk visit/li propose/li approve/ma");
     json_decref(c);
@@ -1400,7 +1339,7 @@ static void t_approvals_matrix(void)
     IT_CHECK_INT(json_array_size(s_approvals(c)), 2);
     s_check_approval(c, 0, 1, 1, "vp_marketing", "approved", "sun", "quality");
     s_check_approval(c, 1, 1, 2, "general_manager", "rejected", "gm", "quality");
-    IT_CHECK_STR(s_str(json_array_get(s_approvals(c), 1), "reason"), "方案不完整，需补充赔偿说明");
+    IT_CHECK_STR(it_str(json_array_get(s_approvals(c), 1), "reason"), "方案不完整，需补充赔偿说明");
     json_decref(c);
     /* A new proposal starts from level 1: gm may not approve it first. */
     r = s_step(d, q, "propose", "li", json_pack("{s:s}", "result", "更换整机并补偿100元"),
@@ -1424,11 +1363,11 @@ static void t_approvals_matrix(void)
     s_check_approval(c, 3, 1, 2, "general_manager", "superseded", NULL, "quality");
     s_check_approval(c, 4, 1, 1, "vp_marketing", "approved", "sun", "quality");
     s_check_approval(c, 5, 1, 2, "general_manager", "approved", "gm", "quality");
-    IT_CHECK_STR(s_str(c, "proposed_result"), "更换整机");
+    IT_CHECK_STR(it_str(c, "proposed_result"), "更换整机");
     S_CHECK_OP_HISTORY(c, "confirm/clerk visit/li propose/li approve/sun reject/gm propose/li "
                           "reject/sun propose/li approve/sun approve/gm");
     json_t *rej = s_last_history(c, "reject");
-    IT_CHECK_STR(s_str(json_object_get(rej, "detail"), "reason"), "补偿金额过高");
+    IT_CHECK_STR(it_str(json_object_get(rej, "detail"), "reason"), "补偿金额过高");
     json_decref(c);
 
     /* Other: the sales manager (either of them). */
@@ -1485,12 +1424,12 @@ static void t_r22_loop(void)
         "replied", "assigned");
     IT_CHECK_INT(json_integer_value(json_object_get(r, "round")), 2);
     IT_CHECK(json_is_false(json_object_get(r, "escalated")));
-    IT_CHECK_STR(s_str(r, "assignee"), "li");
+    IT_CHECK_STR(it_str(r, "assignee"), "li");
     json_decref(r);
     json_t *c = s_get(d, no);
     IT_CHECK_INT(json_integer_value(json_object_get(c, "round")), 2);
     IT_CHECK(json_is_false(json_object_get(c, "escalated")));
-    IT_CHECK_STR(s_str(c, "assignee"), "li");
+    IT_CHECK_STR(it_str(c, "assignee"), "li");
     IT_CHECK_INT(json_array_size(json_object_get(c, "followups")), 1);
     IT_CHECK(json_is_false(
         json_object_get(json_array_get(json_object_get(c, "followups"), 0), "satisfied")));
@@ -1513,23 +1452,23 @@ static void t_r22_loop(void)
                "replied", "assigned");
     IT_CHECK_INT(json_integer_value(json_object_get(r, "round")), 3);
     IT_CHECK(json_is_true(json_object_get(r, "escalated")));
-    IT_CHECK_STR(s_str(r, "assignee"), "liu");
+    IT_CHECK_STR(it_str(r, "assignee"), "liu");
     json_decref(r);
     c = s_get(d, no);
     IT_CHECK_INT(json_integer_value(json_object_get(c, "round")), 3);
     IT_CHECK(json_is_true(json_object_get(c, "escalated")));
-    IT_CHECK_STR(s_str(c, "assignee"), "liu");
-    IT_CHECK_STR(s_str(c, "followup_method"), "visit");
-    IT_CHECK_STR(s_str(c, "customer_opinion"), "要求退货");
-    IT_CHECK(s_str(c, "followup_at") &&
-             strncmp(s_str(c, "followup_at"), "2026-01-05T02:00:00", 19) == 0);
+    IT_CHECK_STR(it_str(c, "assignee"), "liu");
+    IT_CHECK_STR(it_str(c, "followup_method"), "visit");
+    IT_CHECK_STR(it_str(c, "customer_opinion"), "要求退货");
+    IT_CHECK(it_str(c, "followup_at") &&
+             strncmp(it_str(c, "followup_at"), "2026-01-05T02:00:00", 19) == 0);
     json_t *fu = json_object_get(c, "followups");
     IT_CHECK_INT(json_array_size(fu), 2);
     IT_CHECK_INT(json_integer_value(json_object_get(json_array_get(fu, 1), "round")), 2);
-    IT_CHECK_STR(s_str(json_array_get(fu, 1), "method"), "visit");
+    IT_CHECK_STR(it_str(json_array_get(fu, 1), "method"), "visit");
     json_t *esc = s_last_history(c, "escalated");
     if (!esc) {
-        s_dump("history", json_object_get(c, "history"));
+        it_dump("history", json_object_get(c, "history"));
     }
     IT_CHECK(esc != NULL);
     json_decref(c);
@@ -1545,7 +1484,7 @@ static void t_r22_loop(void)
                json_pack("{s:s, s:b}", "method", "wechat", "satisfied", 1), "replied", "followup");
     IT_CHECK_INT(json_integer_value(json_object_get(r, "round")), 3);
     IT_CHECK(json_is_true(json_object_get(r, "escalated")));
-    IT_CHECK_STR(s_str(r, "assignee"), "liu");
+    IT_CHECK_STR(it_str(r, "assignee"), "liu");
     json_decref(r);
     s_step0(d, no, "close", "liu", NULL, "followup", "closed");
     c = s_get(d, no);
@@ -1568,12 +1507,12 @@ static void t_r22_loop(void)
         r = s_op(d, west, "followup", "clerk",
                  json_pack("{s:s, s:b}", "method", "phone", "satisfied", 0));
         it_check_ok(r);
-        IT_CHECK_STR(s_str(r, "status"), "assigned");
+        IT_CHECK_STR(it_str(r, "status"), "assigned");
         IT_CHECK_INT(json_integer_value(json_object_get(r, "round")), round + 1);
         json_decref(r);
     }
     c = s_get(d, west);
-    IT_CHECK_STR(s_str(c, "assignee"), "wu");
+    IT_CHECK_STR(it_str(c, "assignee"), "wu");
     IT_CHECK(json_is_true(json_object_get(c, "escalated")));
     json_decref(c);
     IT_CHECK_INT(s_q(e.db, "SELECT count(*) FROM outbox WHERE topic = 'case.escalated'"), 2);
@@ -1603,8 +1542,8 @@ static void t_reopen_and_close_early(void)
     S_CHECK_SET(json_object_get(r, "cancelled"), "first_report reply progress_report");
     json_decref(r);
     json_t *c = s_get(d, no);
-    IT_CHECK(s_str(c, "closed_at") != NULL);
-    IT_CHECK_STR(s_str(json_object_get(s_last_history(c, "close"), "detail"), "reason"),
+    IT_CHECK(it_str(c, "closed_at") != NULL);
+    IT_CHECK_STR(it_str(json_object_get(s_last_history(c, "close"), "detail"), "reason"),
                  "客户撤诉");
     json_decref(c);
 
@@ -1620,8 +1559,8 @@ static void t_reopen_and_close_early(void)
     json_decref(r);
     c = s_get(d, no);
     IT_CHECK_INT(json_integer_value(json_object_get(c, "round")), 2);
-    IT_CHECK_STR(s_str(c, "assignee"), "li");
-    IT_CHECK_STR(s_str(json_object_get(s_last_history(c, "reopen"), "detail"), "reason"),
+    IT_CHECK_STR(it_str(c, "assignee"), "li");
+    IT_CHECK_STR(it_str(json_object_get(s_last_history(c, "reopen"), "detail"), "reason"),
                  "客户反映仍漏水");
     json_decref(c);
 
@@ -1658,22 +1597,22 @@ static void t_reopen_and_close_early(void)
     IT_CHECK_INT(json_array_size(capa), 2);
     json_t *c1 = json_array_get(capa, 0), *c2 = json_array_get(capa, 1);
     IT_CHECK_INT(json_integer_value(json_object_get(c1, "no")), 1);
-    IT_CHECK_STR(s_str(c1, "kind"), "corrective");
-    IT_CHECK_STR(s_str(c1, "action"), "更换排烟管密封件");
-    IT_CHECK_STR(s_str(c1, "owner"), "li");
-    IT_CHECK_STR(s_str(c1, "due"), "2026-12-31");
-    IT_CHECK_STR(s_str(c1, "status"), "verified");
-    IT_CHECK_STR(s_str(c1, "created_by"), "li");
-    IT_CHECK_STR(s_str(c1, "verified_by"), "ma");
-    IT_CHECK(s_str(c1, "verified_at") != NULL && s_str(c1, "created_at") != NULL);
-    IT_CHECK_STR(s_str(c1, "result"), "复查无渗漏");
+    IT_CHECK_STR(it_str(c1, "kind"), "corrective");
+    IT_CHECK_STR(it_str(c1, "action"), "更换排烟管密封件");
+    IT_CHECK_STR(it_str(c1, "owner"), "li");
+    IT_CHECK_STR(it_str(c1, "due"), "2026-12-31");
+    IT_CHECK_STR(it_str(c1, "status"), "verified");
+    IT_CHECK_STR(it_str(c1, "created_by"), "li");
+    IT_CHECK_STR(it_str(c1, "verified_by"), "ma");
+    IT_CHECK(it_str(c1, "verified_at") != NULL && it_str(c1, "created_at") != NULL);
+    IT_CHECK_STR(it_str(c1, "result"), "复查无渗漏");
     IT_CHECK(json_is_true(json_object_get(c1, "effective")));
     IT_CHECK_INT(json_integer_value(json_object_get(c2, "no")), 2);
-    IT_CHECK_STR(s_str(c2, "kind"), "preventive");
-    IT_CHECK_STR(s_str(c2, "owner"), "品质部 张工");
-    IT_CHECK_STR(s_str(c2, "due"), "2027-03-31");
-    IT_CHECK_STR(s_str(c2, "status"), "open");
-    IT_CHECK_STR(s_str(c2, "created_by"), "ma");
+    IT_CHECK_STR(it_str(c2, "kind"), "preventive");
+    IT_CHECK_STR(it_str(c2, "owner"), "品质部 张工");
+    IT_CHECK_STR(it_str(c2, "due"), "2027-03-31");
+    IT_CHECK_STR(it_str(c2, "status"), "open");
+    IT_CHECK_STR(it_str(c2, "created_by"), "ma");
     json_decref(c);
 
     /* Closed again; a remark is still taken (R7's remarks column). */
@@ -1684,7 +1623,7 @@ static void t_reopen_and_close_early(void)
     c = s_get(d, no);
     char *remarks = json_dumps(json_object_get(c, "remarks"), JSON_ENCODE_ANY);
     if (!remarks || !strstr(remarks, "归档：见整改报告")) {
-        s_dump("case", c);
+        it_dump("case", c);
     }
     IT_CHECK(remarks && strstr(remarks, "归档：见整改报告"));
     free(remarks);
@@ -1778,16 +1717,16 @@ static void s_check_list_(const it_daemon_t *d, json_t *filter, const s_model_t 
     json_array_foreach(json_object_get(reply, "cases"), i, item)
     {
         json_array_append_new(got,
-                              json_string(s_str(item, "case_no") ? s_str(item, "case_no") : "?"));
+                              json_string(it_str(item, "case_no") ? it_str(item, "case_no") : "?"));
     }
     int ok =
         json_is_true(json_object_get(reply, "ok")) && json_equal(want, got) &&
         json_integer_value(json_object_get(reply, "total")) == (json_int_t)json_array_size(want);
     if (!ok) {
         fprintf(stderr, "%s:%d: list %s: %s\n", file, line, what, req_text);
-        s_dump("expected", want);
-        s_dump("got", got);
-        s_dump("reply", reply);
+        it_dump("expected", want);
+        it_dump("got", got);
+        it_dump("reply", reply);
     }
     IT_CHECK(ok);
     /* Each entry says what the case is. */
@@ -1795,23 +1734,23 @@ static void s_check_list_(const it_daemon_t *d, json_t *filter, const s_model_t 
     {
         const s_model_t *m = NULL;
         for (size_t k = 0; k < S_LIST_N; k++) {
-            if (strcmp(models[k].case_no, s_str(item, "case_no")) == 0) {
+            if (strcmp(models[k].case_no, it_str(item, "case_no")) == 0) {
                 m = &models[k];
             }
         }
         IT_CHECK(m != NULL);
         char *summary = s_utf8_prefix(m->content, 40);
         int same =
-            s_str(item, "status") && strcmp(s_str(item, "status"), m->status) == 0 &&
-            s_str(item, "kind") && strcmp(s_str(item, "kind"), m->kind) == 0 &&
-            s_str(item, "category") && strcmp(s_str(item, "category"), m->category) == 0 &&
-            s_str(item, "department") && strcmp(s_str(item, "department"), m->department) == 0 &&
+            it_str(item, "status") && strcmp(it_str(item, "status"), m->status) == 0 &&
+            it_str(item, "kind") && strcmp(it_str(item, "kind"), m->kind) == 0 &&
+            it_str(item, "category") && strcmp(it_str(item, "category"), m->category) == 0 &&
+            it_str(item, "department") && strcmp(it_str(item, "department"), m->department) == 0 &&
             (m->assignee[0]
-                 ? s_str(item, "assignee") && strcmp(s_str(item, "assignee"), m->assignee) == 0
+                 ? it_str(item, "assignee") && strcmp(it_str(item, "assignee"), m->assignee) == 0
                  : json_is_null(json_object_get(item, "assignee"))) &&
-            s_str(item, "severity") != NULL && s_str(item, "received_at") != NULL &&
-            strncmp(s_str(item, "received_at"), m->received, 19) == 0 && s_str(item, "summary") &&
-            strcmp(s_str(item, "summary"), summary) == 0 &&
+            it_str(item, "severity") != NULL && it_str(item, "received_at") != NULL &&
+            strncmp(it_str(item, "received_at"), m->received, 19) == 0 && it_str(item, "summary") &&
+            strcmp(it_str(item, "summary"), summary) == 0 &&
             json_is_boolean(json_object_get(item, "overdue")) &&
             json_is_true(json_object_get(item, "overdue")) == m->overdue &&
             json_integer_value(json_object_get(item, "round")) == 1;
@@ -1821,7 +1760,7 @@ static void s_check_list_(const it_daemon_t *d, json_t *filter, const s_model_t 
                     "department %s assignee %s received %s overdue %d summary %s\n",
                     file, line, m->status, m->kind, m->category, m->department,
                     m->assignee[0] ? m->assignee : "null", m->received, m->overdue, summary);
-            s_dump("entry", item);
+            it_dump("entry", item);
         }
         IT_CHECK(same);
         free(summary);
@@ -1843,7 +1782,7 @@ static int p_all(const s_model_t *m, const void *arg)
 }
 static int p_status(const s_model_t *m, const void *arg)
 {
-    return s_has_word(arg, m->status);
+    return it_has_word(arg, m->status);
 }
 static int p_category(const s_model_t *m, const void *arg)
 {
@@ -1949,11 +1888,11 @@ static void t_list_filters(void)
         }
         }
         json_t *c = s_get(d, m->case_no);
-        snprintf(m->status, sizeof m->status, "%s", s_str(c, "status"));
-        snprintf(m->category, sizeof m->category, "%s", s_str(c, "category"));
-        snprintf(m->department, sizeof m->department, "%s", s_str(c, "department"));
+        snprintf(m->status, sizeof m->status, "%s", it_str(c, "status"));
+        snprintf(m->category, sizeof m->category, "%s", it_str(c, "category"));
+        snprintf(m->department, sizeof m->department, "%s", it_str(c, "department"));
         snprintf(m->assignee, sizeof m->assignee, "%s",
-                 s_str(c, "assignee") ? s_str(c, "assignee") : "");
+                 it_str(c, "assignee") ? it_str(c, "assignee") : "");
         IT_CHECK_STR(m->category, i % 4 == 0 ? "product_quality" : "other");
         /* Routed to quality, nobody assigned; assigning a person may move the department. */
         if (i % 6 != 5) {
@@ -2026,7 +1965,7 @@ static void t_list_filters(void)
         json_t *item;
         json_array_foreach(json_object_get(reply, "cases"), i, item)
         {
-            json_array_append_new(all, json_string(s_str(item, "case_no")));
+            json_array_append_new(all, json_string(it_str(item, "case_no")));
         }
         json_decref(reply);
     }
@@ -2069,7 +2008,7 @@ static void t_list_filters(void)
         IT_CHECK(req != NULL);
         json_object_set_new(req, "op", json_string("list"));
         reply = s_call(d, req);
-        if (!s_one_of(s_str(json_object_get(reply, "error"), "code"), bad[k].code)) {
+        if (!s_one_of(it_str(json_object_get(reply, "error"), "code"), bad[k].code)) {
             fprintf(stderr, "list %s\n", bad[k].json);
         }
         s_check_refused(reply, bad[k].code, bad[k].field);
@@ -2175,7 +2114,7 @@ static void s_check_has(const char *text, const char *needle, const char *what)
 static char *s_status_of(const it_daemon_t *d, const char *no)
 {
     json_t *c = s_get(d, no);
-    char *s = strdup(s_str(c, "status"));
+    char *s = strdup(it_str(c, "status"));
     json_decref(c);
     return s;
 }
@@ -2260,7 +2199,7 @@ static void t_client_verbs(void)
     S_PLAINT(0, NULL, d, "followup", no, "--method", "phone", "--satisfied", "no", "--opinion",
              "仍有渗水", "--by", "clerk");
     json_t *c = s_get(d, no);
-    IT_CHECK_STR(s_str(c, "status"), "assigned");
+    IT_CHECK_STR(it_str(c, "status"), "assigned");
     IT_CHECK_INT(json_integer_value(json_object_get(c, "round")), 2);
     json_decref(c);
     S_PLAINT(0, NULL, d, "visit", no, "--finding", "密封圈未装好", "--responsibility", "quality",
@@ -2395,19 +2334,19 @@ static void t_client_verbs(void)
     IT_CHECK_INT(s_q(e.db, "SELECT count(*) FROM cases"), cases + 1);
     char *new_no = s_qs(e.db, "SELECT case_no FROM cases ORDER BY id DESC LIMIT 1");
     c = s_get(d, new_no);
-    IT_CHECK_STR(s_str(c, "channel"), "email");
-    IT_CHECK_STR(s_str(c, "kind"), "complaint");
-    IT_CHECK_STR(s_str(json_object_get(c, "customer"), "name"), "李四");
-    IT_CHECK_STR(s_str(json_object_get(c, "customer"), "phone"), "139 0000 0001");
-    IT_CHECK_STR(s_str(json_object_get(c, "customer"), "address"), "北京市朝阳区1号");
-    IT_CHECK_STR(s_str(c, "content"), "冰箱门封条漏水\n冷藏室有积水");
-    IT_CHECK_STR(s_str(json_object_get(c, "product"), "spec"), "BCD-200");
-    IT_CHECK_STR(s_str(json_object_get(c, "product"), "order_no"), "SO-77");
+    IT_CHECK_STR(it_str(c, "channel"), "email");
+    IT_CHECK_STR(it_str(c, "kind"), "complaint");
+    IT_CHECK_STR(it_str(json_object_get(c, "customer"), "name"), "李四");
+    IT_CHECK_STR(it_str(json_object_get(c, "customer"), "phone"), "139 0000 0001");
+    IT_CHECK_STR(it_str(json_object_get(c, "customer"), "address"), "北京市朝阳区1号");
+    IT_CHECK_STR(it_str(c, "content"), "冰箱门封条漏水\n冷藏室有积水");
+    IT_CHECK_STR(it_str(json_object_get(c, "product"), "spec"), "BCD-200");
+    IT_CHECK_STR(it_str(json_object_get(c, "product"), "order_no"), "SO-77");
     IT_CHECK_INT(json_integer_value(json_object_get(json_object_get(c, "product"), "quantity")), 2);
-    IT_CHECK_STR(s_str(json_object_get(c, "product"), "ship_date"), "2026-11-20");
-    IT_CHECK_STR(s_str(c, "region"), "east");
+    IT_CHECK_STR(it_str(json_object_get(c, "product"), "ship_date"), "2026-11-20");
+    IT_CHECK_STR(it_str(c, "region"), "east");
     /* Confirmed by the clerk who read it back: routed to li, so assigned. */
-    IT_CHECK_STR(s_str(c, "status"), "assigned");
+    IT_CHECK_STR(it_str(c, "status"), "assigned");
     S_CHECK_OP_HISTORY(c, "confirm/clerk");
     json_decref(c);
     /* pause and resume through the client too. */

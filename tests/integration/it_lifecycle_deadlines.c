@@ -48,73 +48,13 @@
 
 /* ---- small helpers -------------------------------------------------------------------- */
 
-static const char *s_str(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
-static void s_dump(const char *label, const json_t *value)
-{
-    char *text = value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    fprintf(stderr, "%s: %s\n", label, text ? text : "(null)");
-    free(text);
-}
-
-/* 1 when `word` is one of the space-separated words of `words`. */
-static int s_has_word(const char *words, const char *word)
-{
-    size_t n = strlen(word);
-    for (const char *p = words; *p;) {
-        size_t len = strcspn(p, " ");
-        if (len == n && memcmp(p, word, n) == 0) {
-            return 1;
-        }
-        p += len;
-        p += strspn(p, " ");
-    }
-    return 0;
-}
-
-static size_t s_word_count(const char *words)
-{
-    size_t n = 0;
-    for (const char *p = words + strspn(words, " "); *p; p += strspn(p, " ")) {
-        p += strcspn(p, " ");
-        n++;
-    }
-    return n;
-}
-
-/* 1 when `array` holds strings, each once, that are exactly the words of `words` (any order). */
-static int s_same_set(const json_t *array, const char *words)
-{
-    if (!json_is_array(array) || json_array_size(array) != s_word_count(words)) {
-        return 0;
-    }
-    size_t i, j;
-    json_t *item, *other;
-    json_array_foreach(array, i, item)
-    {
-        if (!json_is_string(item) || !s_has_word(words, json_string_value(item))) {
-            return 0;
-        }
-        json_array_foreach(array, j, other)
-        {
-            if (j < i && json_equal(item, other)) {
-                return 0;
-            }
-        }
-    }
-    return 1;
-}
-
 #define S_CHECK_SET(array, words)                                                                  \
     do {                                                                                           \
-        if (!s_same_set((array), (words))) {                                                       \
-            s_dump(#array, (array));                                                               \
+        if (!it_same_words((array), (words))) {                                                       \
+            it_dump(#array, (array));                                                               \
             fprintf(stderr, "expected the set: [%s]\n", (words));                                  \
         }                                                                                          \
-        IT_CHECK(s_same_set((array), (words)));                                                    \
+        IT_CHECK(it_same_words((array), (words)));                                                    \
     } while (0)
 
 /* 1 when `array` (of strings, or of objects with "name") names `name`. */
@@ -124,7 +64,7 @@ static int s_names(const json_t *array, const char *name)
     json_t *item;
     json_array_foreach(array, i, item)
     {
-        const char *s = json_is_string(item) ? json_string_value(item) : s_str(item, "name");
+        const char *s = json_is_string(item) ? json_string_value(item) : it_str(item, "name");
         if (s && strcmp(s, name) == 0) {
             return 1;
         }
@@ -295,13 +235,13 @@ static void s_check_refused_(const json_t *reply, const char *code, const char *
                              const char *file, int line)
 {
     json_t *error = json_object_get(reply, "error");
-    int ok = json_is_false(json_object_get(reply, "ok")) && s_str(error, "code") &&
-             strcmp(s_str(error, "code"), code) == 0 &&
-             (!field || (s_str(error, "field") && strcmp(s_str(error, "field"), field) == 0));
+    int ok = json_is_false(json_object_get(reply, "ok")) && it_str(error, "code") &&
+             strcmp(it_str(error, "code"), code) == 0 &&
+             (!field || (it_str(error, "field") && strcmp(it_str(error, "field"), field) == 0));
     if (!ok) {
         fprintf(stderr, "%s:%d: expected a refusal %s (field %s)\n", file, line, code,
                 field ? field : "any");
-        s_dump("reply", reply);
+        it_dump("reply", reply);
     }
     IT_CHECK(ok);
 }
@@ -323,8 +263,8 @@ static char *s_submit(const it_daemon_t *d, const char *event_id, const char *co
     }
     json_t *reply = s_call(d, json_pack("{s:s, s:o}", "op", "submit", "event", ev));
     it_check_ok(reply);
-    IT_CHECK(s_str(reply, "case_no") != NULL);
-    char *case_no = strdup(s_str(reply, "case_no"));
+    IT_CHECK(it_str(reply, "case_no") != NULL);
+    char *case_no = strdup(it_str(reply, "case_no"));
     json_decref(reply);
     return case_no;
 }
@@ -359,20 +299,20 @@ static json_t *s_step_(const it_daemon_t *d, const char *case_no, const char *op
                        json_t *fields, const char *from, const char *to, const char *file, int line)
 {
     json_t *reply = s_op(d, case_no, op, by, fields);
-    int ok = json_is_true(json_object_get(reply, "ok")) && s_str(reply, "status") &&
-             strcmp(s_str(reply, "status"), to) == 0 && s_str(reply, "previous") &&
-             strcmp(s_str(reply, "previous"), from) == 0 &&
+    int ok = json_is_true(json_object_get(reply, "ok")) && it_str(reply, "status") &&
+             strcmp(it_str(reply, "status"), to) == 0 && it_str(reply, "previous") &&
+             strcmp(it_str(reply, "previous"), from) == 0 &&
              json_is_array(json_object_get(reply, "met")) &&
              json_is_array(json_object_get(reply, "rearmed")) &&
              json_is_array(json_object_get(reply, "cancelled"));
     if (!ok) {
         fprintf(stderr, "%s:%d: %s by %s on %s: expected ok, %s -> %s\n", file, line, op,
                 by ? by : "-", case_no, from, to);
-        s_dump("reply", reply);
+        it_dump("reply", reply);
     }
     IT_CHECK(ok);
     json_t *c = s_get(d, case_no);
-    IT_CHECK_STR(s_str(c, "status"), to);
+    IT_CHECK_STR(it_str(c, "status"), to);
     json_decref(c);
     return reply;
 }
@@ -399,12 +339,12 @@ static json_t *s_deadline(const json_t *c, const char *name)
     json_t *dl;
     json_array_foreach(json_object_get(c, "deadlines"), i, dl)
     {
-        if (s_str(dl, "name") && strcmp(s_str(dl, "name"), name) == 0) {
+        if (it_str(dl, "name") && strcmp(it_str(dl, "name"), name) == 0) {
             return dl;
         }
     }
     fprintf(stderr, "no deadline %s\n", name);
-    s_dump("deadlines", json_object_get(c, "deadlines"));
+    it_dump("deadlines", json_object_get(c, "deadlines"));
     IT_CHECK(0);
     return NULL;
 }
@@ -423,14 +363,14 @@ static void s_check_approval_(const json_t *c, size_t i, int proposal, int level
 {
     json_t *a = json_array_get(json_object_get(c, "approvals"), i);
     int ok = json_is_object(a) && json_integer_value(json_object_get(a, "proposal")) == proposal &&
-             json_integer_value(json_object_get(a, "level")) == level && s_str(a, "status") &&
-             strcmp(s_str(a, "status"), status) == 0 &&
-             (by ? (s_str(a, "by") && strcmp(s_str(a, "by"), by) == 0)
+             json_integer_value(json_object_get(a, "level")) == level && it_str(a, "status") &&
+             strcmp(it_str(a, "status"), status) == 0 &&
+             (by ? (it_str(a, "by") && strcmp(it_str(a, "by"), by) == 0)
                  : json_is_null(json_object_get(a, "by")));
     if (!ok) {
         fprintf(stderr, "%s:%d: approvals[%zu]: expected proposal %d level %d %s by %s\n", file,
                 line, i, proposal, level, status, by ? by : "null");
-        s_dump("approvals", json_object_get(c, "approvals"));
+        it_dump("approvals", json_object_get(c, "approvals"));
     }
     IT_CHECK(ok);
 }
@@ -489,15 +429,15 @@ static void t_until_ends_breached(void)
     S_CHECK_SET(json_object_get(r, "cancelled"), "nag nag_reply");
     if (s_names(json_object_get(r, "rearmed"), "nag_reply") ||
         s_names(json_object_get(r, "rearmed"), "nag")) {
-        s_dump("reply", r);
+        it_dump("reply", r);
     }
     IT_CHECK(!s_names(json_object_get(r, "rearmed"), "nag_reply"));
     IT_CHECK(!s_names(json_object_get(r, "rearmed"), "nag"));
     IT_CHECK(!s_names(json_object_get(r, "met"), "nag"));
     json_decref(r);
     json_t *c = s_get(d, no);
-    IT_CHECK_STR(s_str(s_deadline(c, "nag"), "status"), "cancelled");
-    IT_CHECK_STR(s_str(s_deadline(c, "nag_reply"), "status"), "cancelled");
+    IT_CHECK_STR(it_str(s_deadline(c, "nag"), "status"), "cancelled");
+    IT_CHECK_STR(it_str(s_deadline(c, "nag_reply"), "status"), "cancelled");
     json_decref(c);
     S_CHECK_DL(e.db, no, "nag", "d.status = 'cancelled' AND d.next_fire_at IS NULL");
     S_CHECK_DL(e.db, no, "nag_reply", "d.status = 'cancelled' AND d.next_fire_at IS NULL");
@@ -545,9 +485,9 @@ static void t_close_meets(void)
     IT_CHECK_INT(json_array_size(json_object_get(r, "rearmed")), 0);
     json_decref(r);
     json_t *c = s_get(d, no);
-    IT_CHECK_STR(s_str(s_deadline(c, "closing"), "status"), "met");
-    IT_CHECK_STR(s_str(s_deadline(c, "ticking"), "status"), "met");
-    IT_CHECK_STR(s_str(s_deadline(c, "report_due"), "status"), "cancelled");
+    IT_CHECK_STR(it_str(s_deadline(c, "closing"), "status"), "met");
+    IT_CHECK_STR(it_str(s_deadline(c, "ticking"), "status"), "met");
+    IT_CHECK_STR(it_str(s_deadline(c, "report_due"), "status"), "cancelled");
     json_decref(c);
     S_CHECK_DL(e.db, no, "closing",
                "d.status = 'met' AND d.met_at IS NOT NULL AND "
@@ -578,7 +518,7 @@ static void t_reject_cancels_approval(void)
     s_step0(d, no, "propose", "li", json_pack("{s:s}", "result", "更换整机"), "investigating",
             "resolution_proposed");
     json_t *c = s_get(d, no);
-    IT_CHECK_STR(s_str(s_deadline(c, "approval"), "status"), "pending");
+    IT_CHECK_STR(it_str(s_deadline(c, "approval"), "status"), "pending");
     json_decref(c);
     double left = s_dl_num(e.db, no, "approval", "extract(epoch FROM d.due_at - now())");
     IT_CHECK(left > 7200 - 60 && left <= 7201);
@@ -591,7 +531,7 @@ static void t_reject_cancels_approval(void)
     S_CHECK_SET(json_object_get(r, "cancelled"), "approval");
     json_decref(r);
     c = s_get(d, no);
-    IT_CHECK_STR(s_str(s_deadline(c, "approval"), "status"), "cancelled");
+    IT_CHECK_STR(it_str(s_deadline(c, "approval"), "status"), "cancelled");
     json_decref(c);
     S_CHECK_DL(e.db, no, "approval", "d.status = 'cancelled' AND d.next_fire_at IS NULL");
 
@@ -602,7 +542,7 @@ static void t_reject_cancels_approval(void)
     IT_CHECK_INT(json_array_size(json_object_get(r, "approvals")), 1);
     json_decref(r);
     c = s_get(d, no);
-    IT_CHECK_STR(s_str(s_deadline(c, "approval"), "status"), "pending");
+    IT_CHECK_STR(it_str(s_deadline(c, "approval"), "status"), "pending");
     IT_CHECK_INT(json_integer_value(json_object_get(s_deadline(c, "approval"), "level")), 0);
     json_decref(c);
     S_CHECK_DL(e.db, no, "approval", "d.status = 'pending' AND d.next_fire_at IS NOT NULL");
@@ -648,7 +588,7 @@ static void t_reject_cancels_approval(void)
     S_CHECK_SET(json_object_get(r, "cancelled"), "approval");
     json_decref(r);
     c = s_get(d, no2);
-    IT_CHECK_STR(s_str(s_deadline(c, "approval"), "status"), "cancelled");
+    IT_CHECK_STR(it_str(s_deadline(c, "approval"), "status"), "cancelled");
     s_check_approval(c, 0, 1, 1, "superseded", NULL);
     json_decref(c);
     S_CHECK_DL(e.db, no2, "approval", "d.status = 'cancelled' AND d.next_fire_at IS NULL");
@@ -687,8 +627,8 @@ static void t_rearm_keeps_pause(void)
     S_CHECK_DL(e.db, no, "progress",
                "d.status = 'pending' AND d.paused_at IS NOT NULL AND d.next_fire_at IS NULL");
     json_t *c = s_get(d, no);
-    IT_CHECK(s_str(c, "paused_at") != NULL);
-    IT_CHECK_STR(s_str(s_deadline(c, "progress"), "status"), "pending");
+    IT_CHECK(it_str(c, "paused_at") != NULL);
+    IT_CHECK_STR(it_str(s_deadline(c, "progress"), "status"), "pending");
     json_decref(c);
 
     /* Resumed 2 s after the note: due one period from now, the time paused before the
@@ -752,7 +692,7 @@ static void t_close_ends_pause(void)
     r = s_pause_op(d, no, "resume", NULL);
     IT_CHECK(json_is_false(json_object_get(r, "paused")));
     if (json_array_size(json_object_get(r, "resumed")) != 0) {
-        s_dump("resume", r);
+        it_dump("resume", r);
     }
     IT_CHECK_INT(json_array_size(json_object_get(r, "resumed")), 0);
     json_decref(r);
@@ -760,7 +700,7 @@ static void t_close_ends_pause(void)
     IT_CHECK(s_dl_num(e.db, no, "wait", "extract(epoch FROM d.due_at)") == due);
     c = s_get(d, no);
     IT_CHECK(json_is_null(json_object_get(c, "paused_at")));
-    IT_CHECK_STR(s_str(s_deadline(c, "wait"), "status"), "cancelled");
+    IT_CHECK_STR(it_str(s_deadline(c, "wait"), "status"), "cancelled");
     json_decref(c);
     free(no);
     s_stop(&e);
@@ -774,9 +714,9 @@ static void s_check_forbidden(const s_env_t *e, const char *no, const char *by)
     long rows = s_history_rows(e->db, no);
     json_t *r = s_op(&e->d, no, "approve", by, NULL);
     s_check_refused(r, "forbidden", "by");
-    const char *msg = s_str(json_object_get(r, "error"), "message");
+    const char *msg = it_str(json_object_get(r, "error"), "message");
     if (!msg || !strstr(msg, by)) {
-        s_dump("reply", r);
+        it_dump("reply", r);
     }
     IT_CHECK(msg && strstr(msg, by));
     json_decref(r);
@@ -796,7 +736,7 @@ static void t_four_eyes(void)
             "resolution_proposed");
     s_check_forbidden(&e, a, "liu");
     json_t *c = s_get(d, a);
-    IT_CHECK_STR(s_str(c, "status"), "resolution_proposed");
+    IT_CHECK_STR(it_str(c, "status"), "resolution_proposed");
     s_check_approval(c, 0, 1, 1, "pending", NULL);
     json_decref(c);
     s_step0(d, a, "approve", "wu", NULL, "resolution_proposed", "approved");
@@ -815,7 +755,7 @@ static void t_four_eyes(void)
     json_decref(r);
     s_check_forbidden(&e, b, "boss");
     c = s_get(d, b);
-    IT_CHECK_STR(s_str(c, "status"), "resolution_proposed");
+    IT_CHECK_STR(it_str(c, "status"), "resolution_proposed");
     s_check_approval(c, 0, 1, 1, "approved", "boss");
     s_check_approval(c, 1, 1, 2, "pending", NULL);
     json_decref(c);
@@ -854,7 +794,7 @@ static void t_propose_again(void)
     IT_CHECK_INT(json_integer_value(json_object_get(json_array_get(levels, 1), "level")), 2);
     json_decref(r);
     json_t *c = s_get(d, no);
-    IT_CHECK_STR(s_str(c, "proposed_result"), "更换整机并补偿");
+    IT_CHECK_STR(it_str(c, "proposed_result"), "更换整机并补偿");
     IT_CHECK_INT(json_array_size(json_object_get(c, "approvals")), 4);
     s_check_approval(c, 0, 1, 1, "approved", "sun");
     s_check_approval(c, 1, 1, 2, "superseded", NULL);
@@ -923,7 +863,7 @@ static void t_old_dates(void)
     IT_CHECK_INT(s_history_rows(e.db, no), rows);
     IT_CHECK_INT(s_q(e.db, "SELECT count(*) FROM case_history"), all_rows);
     json_t *c = s_get(d, no);
-    IT_CHECK_STR(s_str(c, "status"), "replied");
+    IT_CHECK_STR(it_str(c, "status"), "replied");
     IT_CHECK_INT(json_array_size(json_object_get(c, "capa")), 0);
     IT_CHECK_INT(json_array_size(json_object_get(c, "followups")), 0);
     json_decref(c);
@@ -967,11 +907,11 @@ static void s_escalate(const s_env_t *e, const char *no, const char *to, const c
             json_pack("{s:s, s:b, s:s}", "method", "phone", "satisfied", 0, "opinion", "还是漏水"),
             "replied", "assigned");
         IT_CHECK_INT(json_integer_value(json_object_get(r, "round")), round + 1);
-        IT_CHECK_STR(s_str(r, "assignee"), round == 1 ? "li" : to);
+        IT_CHECK_STR(it_str(r, "assignee"), round == 1 ? "li" : to);
         json_decref(r);
         json_t *c = s_get(d, no);
-        IT_CHECK_STR(s_str(c, "assignee"), round == 1 ? "li" : to);
-        IT_CHECK_STR(s_str(c, "department"), round == 1 ? "sales" : dept);
+        IT_CHECK_STR(it_str(c, "assignee"), round == 1 ? "li" : to);
+        IT_CHECK_STR(it_str(c, "department"), round == 1 ? "sales" : dept);
         IT_CHECK(json_is_boolean(json_object_get(c, "escalated")) &&
                  json_is_true(json_object_get(c, "escalated")) == (round == 2));
         json_decref(c);
@@ -980,7 +920,7 @@ static void s_escalate(const s_env_t *e, const char *no, const char *to, const c
         s_call(d, json_pack("{s:s, s:s, s:s}", "op", "list", "department", dept, "assignee", to));
     it_check_ok(r);
     IT_CHECK_INT(json_integer_value(json_object_get(r, "total")), 1);
-    IT_CHECK_STR(s_str(json_array_get(json_object_get(r, "cases"), 0), "case_no"), no);
+    IT_CHECK_STR(it_str(json_array_get(json_object_get(r, "cases"), 0), "case_no"), no);
     json_decref(r);
 }
 

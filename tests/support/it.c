@@ -1231,3 +1231,61 @@ char *it_config_checked(const char *hint, const char *text)
     free(err);
     return path;
 }
+
+/* ---- JSON and word-list helpers ------------------------------------------------------- */
+
+const char *it_str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+void it_dump(const char *label, const json_t *value)
+{
+    char *text = value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    fprintf(stderr, "%s: %s\n", label, text ? text : "(null)");
+    free(text);
+}
+
+int it_has_word(const char *words, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = words; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len == n && memcmp(p, word, n) == 0) {
+            return 1;
+        }
+        p += len;
+        p += strspn(p, " ");
+    }
+    return 0;
+}
+
+size_t it_word_count(const char *words)
+{
+    size_t n = 0;
+    for (const char *p = words + strspn(words, " "); *p; p += strspn(p, " ")) {
+        p += strcspn(p, " ");
+        n++;
+    }
+    return n;
+}
+
+int it_same_words(const json_t *array, const char *words)
+{
+    if (!json_is_array(array) || json_array_size(array) != it_word_count(words)) {
+        return 0;
+    }
+    size_t i, j;
+    json_t *item, *other;
+    json_array_foreach(array, i, item) {
+        if (!json_is_string(item) || !it_has_word(words, json_string_value(item))) {
+            return 0;
+        }
+        json_array_foreach(array, j, other) {
+            if (j < i && json_equal(item, other)) {
+                return 0;
+            }
+        }
+    }
+    return 1;
+}

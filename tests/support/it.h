@@ -178,4 +178,23 @@ void it_check_ok(const json_t *reply);
  * and fails the test). Returns the path (caller frees). */
 char *it_config_checked(const char *hint, const char *text);
 
+
+/* ---- JSON and word-list helpers shared by the integration tests ------------- */
+
+/* it_str: obj[key] when it is a string, else NULL. */
+const char *it_str(const json_t *obj, const char *key);
+
+/* it_dump: prints "label: <value as compact JSON>" on stderr. */
+void it_dump(const char *label, const json_t *value);
+
+/* it_has_word: 1 when `word` is one of the space-separated words of `words`. */
+int it_has_word(const char *words, const char *word);
+
+/* it_word_count: how many space-separated words `words` holds. */
+size_t it_word_count(const char *words);
+
+/* it_same_words: 1 when `array` holds strings, each once, that are exactly the
+ * words of `words`, in any order. */
+int it_same_words(const json_t *array, const char *words);
+
 #endif
